@@ -1,0 +1,230 @@
+//! `frameproof admin …`: provisioning and operations straight on a data dir. Safe while a
+//! server runs on the same data dir (SQLite in WAL mode; writes take the write lock).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Subcommand;
+use frameproof_domain::{Role, UserId, validate};
+use frameproof_server::app::{accounts as app_accounts, new_uuid, workspaces as app_workspaces};
+use frameproof_server::auth;
+use frameproof_server::clock::{Clock, SystemClock};
+use frameproof_server::state::AppState;
+use frameproof_store::accounts::{self, NewUser};
+use frameproof_store::{Store, workspaces};
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a user (and, with --workspace, a workspace they own).
+    CreateUser {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        email: String,
+        /// Display name (default: the part of the e-mail before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Create this workspace with the user as owner (or, with --role, join it when it exists).
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        /// Join an existing --workspace with this role: owner, admin, member or reviewer.
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+    },
+    /// Create a personal API token for a user and print it (alone) on stdout.
+    CreateToken {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "created by frameproof admin")]
+        name: String,
+    },
+    /// Set a user's password (read from stdin) and sign out all their sessions.
+    ResetPassword {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        email: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Set a workspace's storage quota in bytes.
+    SetQuota {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long, value_name = "NAME")]
+        workspace: String,
+        #[arg(long)]
+        bytes: i64,
+    },
+    /// Copy the database (one consistent snapshot) and the media into a new folder that is itself
+    /// a valid data dir. Safe while the server runs.
+    Backup {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// The folder to create (must not exist, or be empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("{s:?} is not a role: owner, admin, member or reviewer"))
+}
+
+fn read_password() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).context("reading the password from stdin")?;
+    let pw = s.lines().next().unwrap_or("").to_owned();
+    validate::password(&pw).map_err(|e| anyhow!("{e}"))?;
+    Ok(pw)
+}
+
+async fn open(config_path: Option<&Path>, data_dir: Option<&PathBuf>) -> Result<AppState> {
+    let config = crate::load_config(config_path, data_dir, None)?;
+    let dir = config.server.data_dir.clone();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating the data dir {}", dir.display()))?;
+    let store = Store::open_in(&dir).await.with_context(|| format!("opening the database in {}", dir.display()))?;
+    Ok(AppState::new(store, config, Arc::new(SystemClock), String::from("http://127.0.0.1:8080")))
+}
+
+fn api(e: frameproof_server::error::ApiError) -> anyhow::Error {
+    anyhow!("{} ({})", e.message, e.code)
+}
+
+pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
+    match cmd {
+        AdminCommand::CreateUser { data_dir, email, name, password_stdin: _, workspace, role } => {
+            let state = open(config_path, data_dir.as_ref()).await?;
+            let email = validate::email(&email).map_err(|e| anyhow!("{e}"))?;
+            let name =
+                validate::name("name", name.as_deref().unwrap_or_else(|| email.split('@').next().unwrap_or(&email)))
+                    .map_err(|e| anyhow!("{e}"))?;
+            let hash = auth::hash_password(read_password()?).await.map_err(api)?;
+            let now = SystemClock.now();
+            let mut tx = state.store().begin().await?;
+            if accounts::user_by_email(&mut tx, &email).await?.is_some() {
+                bail!("a user with the e-mail {email} already exists");
+            }
+            let id = UserId(new_uuid(now));
+            accounts::insert_user(
+                &mut tx,
+                &NewUser { id, email: &email, name: &name, password_hash: &hash, now: now.0 },
+            )
+            .await?;
+            if let Some(ws_name) = workspace {
+                match (workspaces::workspace_by_name(&mut tx, &ws_name).await?, role) {
+                    (None, _) => {
+                        let ws = app_workspaces::create_in(&mut tx, &state, id, &name, &ws_name).await.map_err(api)?;
+                        eprintln!("created workspace {:?} ({}) owned by {email}", ws.name, ws.id);
+                    }
+                    (Some(ws), Some(role)) => {
+                        workspaces::insert_member(&mut tx, ws.id, id, role, now.0).await?;
+                        eprintln!("added {email} to workspace {:?} as {}", ws.name, role.as_str());
+                    }
+                    (Some(_), None) => bail!("the workspace {ws_name:?} exists; pass --role to join it"),
+                }
+            }
+            tx.commit().await?;
+            eprintln!("created user {email} ({id})");
+            Ok(())
+        }
+        AdminCommand::CreateToken { data_dir, email, name } => {
+            let state = open(config_path, data_dir.as_ref()).await?;
+            let email = email.trim().to_lowercase();
+            let mut tx = state.store().begin().await?;
+            let user = accounts::user_by_email(&mut tx, &email)
+                .await?
+                .ok_or_else(|| anyhow!("no user has the e-mail {email}"))?;
+            let created =
+                app_accounts::create_token_in(&mut tx, user.id, &name, None, SystemClock.now()).await.map_err(api)?;
+            tx.commit().await?;
+            crate::out(&format!("{}\n", created.token))
+        }
+        AdminCommand::ResetPassword { data_dir, email, password_stdin: _ } => {
+            let state = open(config_path, data_dir.as_ref()).await?;
+            let email = email.trim().to_lowercase();
+            let hash = auth::hash_password(read_password()?).await.map_err(api)?;
+            let now = SystemClock.now().0;
+            let mut tx = state.store().begin().await?;
+            let user = accounts::user_by_email(&mut tx, &email)
+                .await?
+                .ok_or_else(|| anyhow!("no user has the e-mail {email}"))?;
+            accounts::set_password(&mut tx, user.id, &hash, now).await?;
+            let n = accounts::revoke_user_sessions(&mut tx, user.id, None, now).await?;
+            tx.commit().await?;
+            eprintln!("password of {email} reset; {n} session(s) signed out");
+            Ok(())
+        }
+        AdminCommand::SetQuota { data_dir, workspace, bytes } => {
+            if bytes < 0 {
+                bail!("--bytes must be zero or more");
+            }
+            let state = open(config_path, data_dir.as_ref()).await?;
+            let mut tx = state.store().begin().await?;
+            let ws = workspaces::workspace_by_name(&mut tx, &workspace)
+                .await?
+                .ok_or_else(|| anyhow!("no workspace is named {workspace:?}"))?;
+            workspaces::set_quota(&mut tx, ws.id, bytes, SystemClock.now().0).await?;
+            tx.commit().await?;
+            eprintln!("quota of {:?} set to {bytes} bytes", ws.name);
+            Ok(())
+        }
+        AdminCommand::Backup { data_dir, out } => {
+            let state = open(config_path, data_dir.as_ref()).await?;
+            backup(&state, &out).await
+        }
+    }
+}
+
+/// Snapshot the database with `VACUUM INTO`, then copy media and keys. Media files are written
+/// before the rows that name them commit and are never changed in place, so every file the
+/// snapshot refers to already exists when the copy runs.
+async fn backup(state: &AppState, out: &Path) -> Result<()> {
+    if out.exists() && std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))?.next().is_some() {
+        bail!("{} is not empty; back up into a new folder", out.display());
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let db_out = out.join(frameproof_store::DB_FILE);
+    state.store().backup_to(&db_out).await.context("snapshotting the database")?;
+    let src = &state.config().server.data_dir;
+    let mut files = 0u64;
+    for sub in ["media", "keys"] {
+        let from = src.join(sub);
+        if from.is_dir() {
+            files += copy_tree(&from, &out.join(sub)).with_context(|| format!("copying {}", from.display()))?;
+        }
+    }
+    let check = Store::open(&db_out).await.context("opening the backup")?;
+    let problems = check.integrity_check().await?;
+    check.close().await;
+    if !problems.is_empty() {
+        bail!("the backup failed its integrity check: {}", problems.join("; "));
+    }
+    eprintln!("backup written to {} (database + {files} media/key files)", out.display());
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<u64> {
+    std::fs::create_dir_all(to)?;
+    let mut n = 0;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let dest = to.join(entry.file_name());
+        if kind.is_dir() {
+            n += copy_tree(&entry.path(), &dest)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &dest)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,153 @@
+//! `frameproof`: the one binary. Subcommands, configuration loading and wiring; the logic
+//! lives in the library crates.
+
+mod admin;
+mod config;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use frameproof_server::clock::SystemClock;
+use toml::Value;
+
+/// Frameproof: self-hosted review and approval for video and creative work.
+///
+/// Start with `frameproof serve`; on first start it prints a one-time set-up link.
+#[derive(Debug, Parser)]
+#[command(name = "frameproof", version, propagate_version = true)]
+struct Cli {
+    /// Configuration file (default: ./frameproof.toml when present).
+    #[arg(long, global = true, env = "FRAMEPROOF_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API, the events stream and background housekeeping.
+    Serve {
+        /// Where the database and media live (config: server.data_dir; default ./data).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Address to listen on; port 0 picks a free one (config: server.listen; default 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<SocketAddr>,
+    },
+    /// Provisioning and operations on a data dir, no server needed.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print the OpenAPI document (the same as GET /api/v1/openapi.json).
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (defaults, file, environment) with secrets redacted.
+    Print,
+}
+
+/// Writes a command's value to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn out(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),
+        _ => Ok(()),
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+fn env_vars() -> Vec<(String, String)> {
+    std::env::vars().collect()
+}
+
+/// The configuration with `--data-dir` / `--listen` applied on top.
+pub(crate) fn load_config(
+    cli_config: Option<&std::path::Path>,
+    data_dir: Option<&PathBuf>,
+    listen: Option<SocketAddr>,
+) -> Result<frameproof_server::config::Config> {
+    let mut overrides: Vec<(&str, Value)> = Vec::new();
+    if let Some(d) = data_dir {
+        overrides.push(("server.data_dir", Value::String(d.to_string_lossy().into_owned())));
+    }
+    if let Some(l) = listen {
+        overrides.push(("server.listen", Value::String(l.to_string())));
+    }
+    config::load(cli_config, &env_vars(), &overrides)
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { data_dir, listen } => {
+            let config = load_config(cli.config.as_deref(), data_dir.as_ref(), listen)?;
+            tracing::info!(data_dir = %config.server.data_dir.display(), "starting frameproof {}", env!("CARGO_PKG_VERSION"));
+            let running =
+                frameproof_server::start(config, Arc::new(SystemClock)).await.context("starting the server")?;
+            running.until_signalled().await.context("serving")?;
+            Ok(())
+        }
+        Command::Admin { command } => admin::run(cli.config.as_deref(), command).await,
+        Command::Config { command: ConfigCommand::Print } => {
+            let config = load_config(cli.config.as_deref(), None, None)?;
+            out(&config::print(&config)?)
+        }
+        Command::Openapi => {
+            let doc =
+                frameproof_server::routes::openapi().to_pretty_json().context("rendering the OpenAPI document")?;
+            out(&format!("{doc}\n"))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Use cases: plain async functions over the app state, one module per area. Handlers call
+//! exactly one of these; each write runs in one transaction together with its event.
+
+pub mod accounts;
+pub mod assets;
+pub mod folders;
+pub mod projects;
+pub mod workspaces;
+
+use frameproof_domain::Timestamp;
+use uuid::Uuid;
+
+use crate::auth::random10;
+
+/// A new UUIDv7 for `now`.
+pub fn new_uuid(now: Timestamp) -> Uuid {
+    frameproof_domain::ids::uuid_v7(now.0, random10())
+}
+
+use frameproof_store::{Cursor, ListQuery, SortKey};
+use serde::Deserialize;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Paging and sorting of every list: `?limit=&cursor=&sort=&order=&q=`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Rows per page (default 50, at most the server's `limits.max_page_size`).
+    #[serde(default, deserialize_with = "number_from_text")]
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    /// `name` (default), `created_at` or `updated_at`.
+    pub sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    pub order: Option<String>,
+    /// Only names containing this text (case-insensitive).
+    pub q: Option<String>,
+}
+
+impl ListParams {
+    /// Validates the parameters into a store query.
+    pub fn query(&self, state: &AppState) -> ApiResult<ListQuery> {
+        let sort = match self.sort.as_deref() {
+            None => SortKey::Name,
+            Some(s) => SortKey::parse(s).ok_or_else(|| {
+                ApiError::bad_request("invalid-sort", format!("sort must be name, created_at or updated_at, not {s:?}"))
+            })?,
+        };
+        let descending = match self.order.as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(o) => {
+                return Err(ApiError::bad_request("invalid-order", format!("order must be asc or desc, not {o:?}")));
+            }
+        };
+        let max = state.config().limits.max_page_size;
+        let limit = self.limit.unwrap_or(50.min(max));
+        if limit == 0 || limit > max {
+            return Err(ApiError::bad_request("invalid-limit", format!("limit must be between 1 and {max}")));
+        }
+        let mut q = ListQuery { sort, descending, limit, after: None };
+        if let Some(c) = &self.cursor {
+            let cursor = Cursor::decode(c).filter(|c| c.s == q.sort_name()).ok_or_else(|| {
+                ApiError::bad_request("invalid-cursor", "the cursor is not valid for this list and sort")
+            })?;
+            q.after = Some(cursor);
+        }
+        Ok(q)
+    }
+
+    /// The search text, when one was given.
+    pub fn search(&self) -> Option<&str> {
+        self.q.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+/// Query strings carry numbers as text; this reads either form.
+fn number_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    s.map(|s| {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| serde::de::Error::custom(format!("limit must be a whole number, not {s:?}")))
+    })
+    .transpose()
+}

@@ -1,0 +1,236 @@
+//! Who is calling: session cookies and API tokens, password hashing, CSRF.
+//!
+//! Session and API tokens are 256 random bits; only their SHA-256 hashes are stored, so a
+//! leaked database holds no usable credential. Passwords are argon2id (OWASP parameters),
+//! hashed off the async runtime.
+
+use std::net::{IpAddr, SocketAddr};
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use frameproof_domain::UserId;
+use frameproof_store::accounts;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The prefix of personal API tokens (lets secret scanners recognise them).
+pub const API_TOKEN_PREFIX: &str = "fpt_";
+
+/// A fresh secret: 32 random bytes, base64url.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The stored form of a token.
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Ten random bytes for the random part of a UUIDv7.
+pub fn random10() -> [u8; 10] {
+    let mut b = [0u8; 10];
+    rand::fill(&mut b);
+    b
+}
+
+/// Hashes a password with argon2id on a blocking thread.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// Checks a password against a stored hash on a blocking thread. A missing hash still costs a
+/// full hash, so an unknown account takes as long as a wrong password.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let argon = Argon2::default();
+        match hash {
+            Some(h) => argon.verify_password(password.as_bytes(), h.as_str()).is_ok(),
+            None => {
+                let _ = argon.hash_password(password.as_bytes());
+                false
+            }
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// How the caller proved who they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    Session(Uuid),
+    ApiToken(Uuid),
+}
+
+/// A signed-in user.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub credential: Credential,
+}
+
+/// The session cookie's name: `__Host-` prefixed when the server is reached over https
+/// (browsers drop `Secure` cookies on plain-http LAN installs, so there it is unprefixed).
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config().https() { "__Host-fp_session" } else { "fp_session" }
+}
+
+/// A `Set-Cookie` value carrying a new session token.
+pub fn session_cookie(state: &AppState, token: &str, max_age_secs: i64) -> String {
+    let secure = if state.config().https() { "; Secure" } else { "" };
+    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}", cookie_name(state))
+}
+
+/// A `Set-Cookie` value that removes the session cookie.
+pub fn clear_cookie(state: &AppState) -> String {
+    session_cookie(state, "", 0)
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The client's address: the peer, or the first `X-Forwarded-For` hop when configured to trust it.
+pub fn client_ip(state: &AppState, parts: &Parts) -> Option<IpAddr> {
+    if state.config().server.trust_forwarded_for {
+        let fwd = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if fwd.is_some() {
+            return fwd;
+        }
+    }
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+}
+
+/// Cookie-authenticated requests that change state must come from our own origin: the
+/// `Origin` header (or, failing that, `Referer`) must name the host the request was sent to or
+/// the configured public URL.
+fn check_origin(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let origin = parts
+        .headers
+        .get(header::ORIGIN)
+        .or_else(|| parts.headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or(""));
+    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let public_host = state
+        .config()
+        .server
+        .public_url
+        .as_deref()
+        .and_then(|u| u.split_once("://"))
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(""));
+    match origin_host {
+        Some(o) if Some(o) == host || Some(o) == public_host => Ok(()),
+        _ => Err(ApiError::forbidden(
+            "cross-site request refused: a cookie-authenticated change must carry this site's Origin header",
+        )
+        .with_code("cross-origin-refused")),
+    }
+}
+
+impl ApiError {
+    /// The same error with another stable code.
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+}
+
+/// Resolves a token (session or API) to its user. Shared by the extractor and the event stream,
+/// which re-checks that its credential is still alive.
+pub async fn resolve(state: &AppState, token: &str, via_cookie: bool) -> Result<Option<Principal>, ApiError> {
+    let now = state.now().0;
+    let hash = hash_token(token);
+    let mut c = state.store().reader().await?;
+    let (user_id, credential, touch) = if via_cookie {
+        match accounts::live_session_by_hash(&mut c, &hash, now).await? {
+            Some(s) => (s.user_id, Credential::Session(s.id), now - s.last_seen_at > 60_000),
+            None => return Ok(None),
+        }
+    } else {
+        match accounts::live_api_token_by_hash(&mut c, &hash, now).await? {
+            Some(t) => (t.user_id, Credential::ApiToken(t.id), t.last_used_at.is_none_or(|l| now - l > 60_000)),
+            None => return Ok(None),
+        }
+    };
+    let Some(user) = accounts::user_by_id(&mut c, user_id).await? else {
+        return Ok(None);
+    };
+    drop(c);
+    if touch {
+        // Last-use bookkeeping at most once a minute, so reads stay reads.
+        let mut tx = state.store().begin().await?;
+        match credential {
+            Credential::Session(id) => {
+                let idle = state.config().limits.session_idle_hours * 3_600_000;
+                accounts::touch_session(&mut tx, id, now, now + idle).await?;
+            }
+            Credential::ApiToken(id) => accounts::touch_api_token(&mut tx, id, now).await?,
+        }
+        tx.commit().await?;
+    }
+    Ok(Some(Principal { user_id: user.id, email: user.email, name: user.name, credential }))
+}
+
+/// The credential a request carries: (token, came from the cookie).
+pub fn request_token<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<(&'a str, bool)> {
+    if let Some(t) = bearer(headers) {
+        return Some((t, false));
+    }
+    cookie_value(headers, cookie_name(state)).filter(|v| !v.is_empty()).map(|v| (v, true))
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(p) = parts.extensions.get::<Principal>() {
+            return Ok(p.clone());
+        }
+        let Some((token, via_cookie)) = request_token(state, &parts.headers) else {
+            return Err(ApiError::unauthorized());
+        };
+        let principal = resolve(state, token, via_cookie).await?.ok_or_else(ApiError::unauthorized)?;
+        if via_cookie {
+            check_origin(state, parts)?;
+        }
+        parts.extensions.insert(principal.clone());
+        Ok(principal)
+    }
+}

@@ -1,0 +1,176 @@
+//! The effective configuration: compiled defaults, then `frameproof.toml`, then
+//! `FRAMEPROOF__SECTION__KEY` environment variables (loading lives in the CLI). Every key is
+//! listed in `docs/configuration.md`; unknown keys are refused.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub limits: LimitsConfig,
+    pub media: MediaConfig,
+    pub mail: MailConfig,
+}
+
+/// `[server]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Where the database, media and keys live.
+    pub data_dir: PathBuf,
+    /// The URL people reach the server at (links in set-up, invites and mail). When unset,
+    /// `http://<listen address>` is used. An `https://` URL makes session cookies `Secure`.
+    pub public_url: Option<String>,
+    /// When set, `/metrics` answers anyone presenting `Authorization: Bearer <token>`;
+    /// otherwise it answers loopback clients only.
+    pub metrics_token: Option<String>,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            public_url: None,
+            metrics_token: None,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// `[limits]`: quotas, sizes, rate limits and lifetimes. Tests tune these.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Storage quota of a new workspace, in bytes (100 GiB).
+    pub default_quota_bytes: i64,
+    /// Largest JSON request body, in bytes.
+    pub json_body_max_bytes: usize,
+    /// Longest page a list returns.
+    pub max_page_size: u32,
+    /// A browser session lasts this long after its last use.
+    pub session_idle_hours: i64,
+    /// An invitation link stays valid this long.
+    pub invite_lifetime_hours: i64,
+    /// Soft-deleted projects, folders and assets can be restored for this many days.
+    pub trash_retention_days: i64,
+    /// Failed sign-ins counted per account within the window before sign-in is refused.
+    pub login_failures_per_account: i64,
+    /// Failed sign-ins counted per client address within the window before sign-in is refused.
+    pub login_failures_per_ip: i64,
+    /// The window for counting failed sign-ins, in seconds.
+    pub login_failure_window_secs: i64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            default_quota_bytes: frameproof_domain::quota::DEFAULT_QUOTA_BYTES,
+            json_body_max_bytes: 1024 * 1024,
+            max_page_size: 200,
+            session_idle_hours: 24 * 14,
+            invite_lifetime_hours: 24 * 7,
+            trash_retention_days: 30,
+            login_failures_per_account: 10,
+            login_failures_per_ip: 50,
+            login_failure_window_secs: 15 * 60,
+        }
+    }
+}
+
+/// `[media]`: the external tools (used by the media pipeline).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    pub ffmpeg: PathBuf,
+    pub ffprobe: PathBuf,
+    /// How many media jobs run at once.
+    pub concurrency: u32,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        Self { ffmpeg: PathBuf::from("ffmpeg"), ffprobe: PathBuf::from("ffprobe"), concurrency: 1 }
+    }
+}
+
+/// How the mailer talks to its SMTP server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    None,
+    #[default]
+    Starttls,
+    Tls,
+}
+
+/// `[mail]`: SMTP for invitations, share links and notifications. Unset `host` = no mail.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub tls: MailTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: Option<String>,
+}
+
+impl Config {
+    /// The configuration with secrets replaced by `"<redacted>"`, for printing.
+    pub fn redacted(&self) -> Config {
+        let mut c = self.clone();
+        let hide = |v: &mut Option<String>| {
+            if v.is_some() {
+                *v = Some(String::from("<redacted>"));
+            }
+        };
+        hide(&mut c.server.metrics_token);
+        hide(&mut c.mail.password);
+        c
+    }
+
+    /// Checks values serde cannot: URLs, positive limits.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(url) = &self.server.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!("server.public_url must start with http:// or https://, got {url:?}"));
+            }
+        }
+        let l = &self.limits;
+        let positive = [
+            ("limits.default_quota_bytes", l.default_quota_bytes),
+            ("limits.session_idle_hours", l.session_idle_hours),
+            ("limits.invite_lifetime_hours", l.invite_lifetime_hours),
+            ("limits.trash_retention_days", l.trash_retention_days),
+            ("limits.login_failures_per_account", l.login_failures_per_account),
+            ("limits.login_failures_per_ip", l.login_failures_per_ip),
+            ("limits.login_failure_window_secs", l.login_failure_window_secs),
+        ];
+        for (key, v) in positive {
+            if v <= 0 {
+                return Err(format!("{key} must be positive, got {v}"));
+            }
+        }
+        if l.max_page_size == 0 || l.json_body_max_bytes == 0 || self.media.concurrency == 0 {
+            return Err(String::from(
+                "limits.max_page_size, limits.json_body_max_bytes and media.concurrency must be positive",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether cookies must be `Secure` (the public URL is https).
+    pub fn https(&self) -> bool {
+        self.server.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+}

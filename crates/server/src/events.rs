@@ -1,0 +1,78 @@
+//! Recording events: every state change appends one row in its own transaction, so the event
+//! stream is exactly the history of committed changes.
+
+use frameproof_domain::{AssetId, ProjectId, VersionId, WorkspaceId};
+use frameproof_store::events::{self, NewEvent};
+use frameproof_store::{Conn, StoreError};
+use serde::Serialize;
+
+use crate::auth::Principal;
+
+/// Who did something, as events show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Actor {
+    /// `user`, or `system` for the server's own housekeeping.
+    pub kind: &'static str,
+    pub id: Option<String>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn user(p: &Principal) -> Self {
+        Self { kind: "user", id: Some(p.user_id.to_string()), name: p.name.clone() }
+    }
+
+    pub fn system() -> Self {
+        Self { kind: "system", id: None, name: String::from("Frameproof") }
+    }
+}
+
+/// Where an event belongs (decides which streams carry it).
+#[derive(Debug, Clone, Copy)]
+pub struct EventScope {
+    pub workspace_id: WorkspaceId,
+    pub project_id: Option<ProjectId>,
+    pub asset_id: Option<AssetId>,
+    pub version_id: Option<VersionId>,
+}
+
+impl EventScope {
+    pub fn workspace(w: WorkspaceId) -> Self {
+        Self { workspace_id: w, project_id: None, asset_id: None, version_id: None }
+    }
+
+    pub fn project(w: WorkspaceId, p: ProjectId) -> Self {
+        Self { project_id: Some(p), ..Self::workspace(w) }
+    }
+
+    pub fn asset(w: WorkspaceId, p: ProjectId, a: AssetId) -> Self {
+        Self { asset_id: Some(a), ..Self::project(w, p) }
+    }
+}
+
+/// Appends an event inside the caller's transaction.
+pub async fn record(
+    c: &mut Conn,
+    kind: &str,
+    at: i64,
+    actor: &Actor,
+    scope: EventScope,
+    payload: &impl Serialize,
+) -> Result<i64, StoreError> {
+    let actor = serde_json::to_value(actor)?;
+    let payload = serde_json::to_value(payload)?;
+    events::append(
+        c,
+        &NewEvent {
+            kind,
+            at,
+            actor: &actor,
+            workspace_id: scope.workspace_id,
+            project_id: scope.project_id,
+            asset_id: scope.asset_id,
+            version_id: scope.version_id,
+            payload: &payload,
+        },
+    )
+    .await
+}

@@ -1,0 +1,299 @@
+//! What the API answers with: typed views of the stored rows.
+
+use frameproof_domain::quota::StorageUsage;
+use frameproof_domain::{AssetId, FolderId, InviteId, ProjectId, Role, Timestamp, UserId, WorkspaceId};
+use frameproof_store::accounts::{ApiTokenRow, SessionRow, UserRow};
+use frameproof_store::assets::AssetRow;
+use frameproof_store::folders::FolderRow;
+use frameproof_store::projects::{ProjectMemberRow, ProjectRow};
+use frameproof_store::workspaces::{InviteRow, MemberRow, WorkspaceRow};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A page of a list. `next_cursor` is null on the last page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A complete list in one page.
+    pub fn all(items: Vec<T>) -> Self {
+        Self { items, next_cursor: None }
+    }
+}
+
+fn ts(ms: i64) -> Timestamp {
+    Timestamp(ms)
+}
+
+fn opt_ts(ms: Option<i64>) -> Option<Timestamp> {
+    ms.map(Timestamp)
+}
+
+/// A person with an account.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+impl From<&UserRow> for UserView {
+    fn from(u: &UserRow) -> Self {
+        Self { id: u.id, email: u.email.clone(), name: u.name.clone(), created_at: ts(u.created_at) }
+    }
+}
+
+/// A signed-in browser session.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionView {
+    pub id: Uuid,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub ip: String,
+    pub user_agent: String,
+    /// The session this request was made with.
+    pub current: bool,
+}
+
+impl SessionView {
+    pub fn new(s: &SessionRow, current: Option<Uuid>) -> Self {
+        Self {
+            id: s.id,
+            created_at: ts(s.created_at),
+            last_seen_at: ts(s.last_seen_at),
+            expires_at: ts(s.expires_at),
+            ip: s.ip.clone(),
+            user_agent: s.user_agent.clone(),
+            current: Some(s.id) == current,
+        }
+    }
+}
+
+/// A personal API token (the secret itself is shown only once, at creation).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiTokenView {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
+}
+
+impl From<&ApiTokenRow> for ApiTokenView {
+    fn from(t: &ApiTokenRow) -> Self {
+        Self {
+            id: t.id,
+            name: t.name.clone(),
+            created_at: ts(t.created_at),
+            last_used_at: opt_ts(t.last_used_at),
+            expires_at: opt_ts(t.expires_at),
+        }
+    }
+}
+
+/// A workspace as its member sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WorkspaceView {
+    pub id: WorkspaceId,
+    pub name: String,
+    /// The caller's role here.
+    pub role: Role,
+    pub storage: StorageUsage,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl WorkspaceView {
+    pub fn new(w: &WorkspaceRow, role: Role) -> Self {
+        Self {
+            id: w.id,
+            name: w.name.clone(),
+            role,
+            storage: usage(w),
+            created_at: ts(w.created_at),
+            updated_at: ts(w.updated_at),
+        }
+    }
+}
+
+/// Storage use of a workspace against its quota.
+pub fn usage(w: &WorkspaceRow) -> StorageUsage {
+    StorageUsage::new(w.quota_bytes, w.originals_bytes, w.derived_bytes)
+}
+
+/// A workspace member.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MemberView {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// False once deactivated: the person keeps their history but cannot reach the workspace.
+    pub active: bool,
+    pub joined_at: Timestamp,
+}
+
+impl From<&MemberRow> for MemberView {
+    fn from(m: &MemberRow) -> Self {
+        Self {
+            user_id: m.user_id,
+            email: m.email.clone(),
+            name: m.name.clone(),
+            role: m.role(),
+            active: m.deactivated_at.is_none(),
+            joined_at: ts(m.created_at),
+        }
+    }
+}
+
+/// An invitation to a workspace.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InviteView {
+    pub id: InviteId,
+    pub workspace_id: WorkspaceId,
+    pub email: String,
+    pub role: Role,
+    /// Projects a reviewer invitee is added to on acceptance.
+    pub project_ids: Vec<ProjectId>,
+    pub invited_by: UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+impl From<&InviteRow> for InviteView {
+    fn from(i: &InviteRow) -> Self {
+        Self {
+            id: i.id,
+            workspace_id: i.workspace_id,
+            email: i.email.clone(),
+            role: i.role(),
+            project_ids: i.projects().unwrap_or_default(),
+            invited_by: i.invited_by,
+            created_at: ts(i.created_at),
+            expires_at: ts(i.expires_at),
+        }
+    }
+}
+
+/// A project (campaign).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProjectView {
+    pub id: ProjectId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub description: String,
+    pub root_folder_id: FolderId,
+    pub archived: bool,
+    pub archived_at: Option<Timestamp>,
+    /// Set while the project is in the trash.
+    pub deleted_at: Option<Timestamp>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<&ProjectRow> for ProjectView {
+    fn from(p: &ProjectRow) -> Self {
+        Self {
+            id: p.id,
+            workspace_id: p.workspace_id,
+            name: p.name.clone(),
+            description: p.description.clone(),
+            root_folder_id: p.root_folder_id,
+            archived: p.archived_at.is_some(),
+            archived_at: opt_ts(p.archived_at),
+            deleted_at: opt_ts(p.deleted_at),
+            created_by: p.created_by,
+            created_at: ts(p.created_at),
+            updated_at: ts(p.updated_at),
+        }
+    }
+}
+
+/// Someone added to a project (reviewers see only such projects).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProjectMemberView {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub added_at: Timestamp,
+}
+
+impl From<&ProjectMemberRow> for ProjectMemberView {
+    fn from(m: &ProjectMemberRow) -> Self {
+        Self { user_id: m.user_id, email: m.email.clone(), name: m.name.clone(), added_at: ts(m.created_at) }
+    }
+}
+
+/// A folder.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FolderView {
+    pub id: FolderId,
+    pub project_id: ProjectId,
+    /// Null for a project's root folder.
+    pub parent_id: Option<FolderId>,
+    pub name: String,
+    pub deleted_at: Option<Timestamp>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<&FolderRow> for FolderView {
+    fn from(f: &FolderRow) -> Self {
+        Self {
+            id: f.id,
+            project_id: f.project_id,
+            parent_id: f.parent(),
+            name: f.name.clone(),
+            deleted_at: opt_ts(f.deleted_at),
+            created_by: f.created_by,
+            created_at: ts(f.created_at),
+            updated_at: ts(f.updated_at),
+        }
+    }
+}
+
+/// An asset: a stack of versions (none until the first upload).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AssetView {
+    pub id: AssetId,
+    pub project_id: ProjectId,
+    pub folder_id: FolderId,
+    pub name: String,
+    pub description: String,
+    pub deleted_at: Option<Timestamp>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<&AssetRow> for AssetView {
+    fn from(a: &AssetRow) -> Self {
+        Self {
+            id: a.id,
+            project_id: a.project_id,
+            folder_id: a.folder_id,
+            name: a.name.clone(),
+            description: a.description.clone(),
+            deleted_at: opt_ts(a.deleted_at),
+            created_by: a.created_by,
+            created_at: ts(a.created_at),
+            updated_at: ts(a.updated_at),
+        }
+    }
+}
+
+/// What a project's trash holds: items deleted on their own (a folder brings back its contents).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TrashView {
+    pub folders: Vec<FolderView>,
+    pub assets: Vec<AssetView>,
+    /// Items can be restored until their `deleted_at` plus this many days.
+    pub retention_days: i64,
+}

@@ -1,0 +1,253 @@
+//! Sign-in, sessions, API tokens, rate limits, deactivation, CSRF, cookies, metrics access.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::kit::{Api, PASSWORD, TestServer};
+
+#[tokio::test]
+async fn wrong_email_and_wrong_password_look_the_same() {
+    let srv = TestServer::start().await;
+    srv.owner().await;
+    let anon = Api::browser(&srv.url);
+    let (s1, b1) =
+        anon.post("/api/v1/auth/login", json!({"email": "owner@example.com", "password": "wrong password!"})).await;
+    let (s2, b2) = anon.post("/api/v1/auth/login", json!({"email": "nobody@example.com", "password": PASSWORD})).await;
+    assert_eq!((s1, s2), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert_eq!((b1["code"].clone(), b1["message"].clone()), (b2["code"].clone(), b2["message"].clone()));
+    assert_eq!(b1["code"], "invalid-credentials");
+    let (s, user) = anon.post("/api/v1/auth/login", json!({"email": "OWNER@example.com", "password": PASSWORD})).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(user["email"], "owner@example.com");
+    assert_eq!(anon.get_ok("/api/v1/account").await["user"]["name"], "Olivia Owner");
+    assert_eq!(anon.post("/api/v1/auth/logout", json!({})).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(anon.get("/api/v1/account").await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_for_the_window_even_with_the_right_password() {
+    let srv = TestServer::start_with(|c| {
+        c.limits.login_failures_per_account = 3;
+        c.limits.login_failure_window_secs = 60;
+    })
+    .await;
+    srv.owner().await;
+    let anon = Api::browser(&srv.url);
+    for _ in 0..3 {
+        assert_eq!(
+            anon.post("/api/v1/auth/login", json!({"email": "owner@example.com", "password": "nope nope nope"}))
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let resp = anon
+        .request(reqwest::Method::POST, "/api/v1/auth/login")
+        .json(&json!({"email": "owner@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["code"], "too-many-attempts");
+    srv.clock.advance_ms(61_000);
+    assert_eq!(
+        anon.post("/api/v1/auth/login", json!({"email": "owner@example.com", "password": PASSWORD})).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn failures_are_limited_per_client_address_across_accounts() {
+    let srv = TestServer::start_with(|c| c.limits.login_failures_per_ip = 4).await;
+    srv.owner().await;
+    let anon = Api::browser(&srv.url);
+    for i in 0..4 {
+        let (s, _) = anon
+            .post("/api/v1/auth/login", json!({"email": format!("guess{i}@example.com"), "password": "nope nope nope"}))
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, b) = anon.post("/api/v1/auth/login", json!({"email": "owner@example.com", "password": PASSWORD})).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too-many-attempts")));
+}
+
+#[tokio::test]
+async fn api_tokens_work_until_revoked_and_are_shown_once() {
+    let srv = TestServer::start().await;
+    let (owner, _) = srv.owner().await;
+    let created = owner.post_ok("/api/v1/account/tokens", json!({"name": "upload script"}), StatusCode::CREATED).await;
+    let token = created["token"].as_str().unwrap();
+    assert!(token.starts_with("fpt_") && token.len() >= 4 + 43, "256 bits, base64url");
+    let script = Api::token(&srv.url, token);
+    assert_eq!(script.get_ok("/api/v1/account").await["user"]["email"], "owner@example.com");
+    let listed = owner.get_ok("/api/v1/account/tokens").await;
+    assert_eq!(listed["items"][0]["name"], "upload script");
+    assert!(listed["items"][0].get("token").is_none(), "the secret is never listed");
+    assert!(!listed.to_string().contains(token));
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(owner.delete(&format!("/api/v1/account/tokens/{id}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(script.get("/api/v1/account").await.0, StatusCode::UNAUTHORIZED);
+    // Tokens expire.
+    let short = owner
+        .post_ok("/api/v1/account/tokens", json!({"name": "short", "expires_in_days": 1}), StatusCode::CREATED)
+        .await;
+    let short = Api::token(&srv.url, short["token"].as_str().unwrap());
+    assert_eq!(short.get("/api/v1/account").await.0, StatusCode::OK);
+    srv.clock.advance_ms(86_400_000 + 1);
+    assert_eq!(short.get("/api/v1/account").await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn deactivating_a_member_revokes_sessions_and_tokens_at_once() {
+    let srv = TestServer::start().await;
+    let (owner, ws) = srv.owner().await;
+    let ws = ws["id"].as_str().unwrap().to_owned();
+    let member = srv.join(&owner, &ws, "mo@example.com", "member", &[]).await;
+    let token = member.post_ok("/api/v1/account/tokens", json!({"name": "t"}), StatusCode::CREATED).await;
+    let script = Api::token(&srv.url, token["token"].as_str().unwrap());
+    assert_eq!(script.get("/api/v1/account").await.0, StatusCode::OK);
+    let members = owner.get_ok(&format!("/api/v1/workspaces/{ws}/members")).await;
+    let mo = members["items"].as_array().unwrap().iter().find(|m| m["email"] == "mo@example.com").unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let m = owner.patch(&format!("/api/v1/workspaces/{ws}/members/{mo}"), json!({"active": false})).await.1;
+    assert_eq!(m["active"], false);
+    assert_eq!(member.get("/api/v1/account").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(script.get("/api/v1/account").await.0, StatusCode::UNAUTHORIZED);
+    // Signing in again gets them nowhere in this workspace.
+    let again = Api::browser(&srv.url);
+    again.post_ok("/api/v1/auth/login", json!({"email": "mo@example.com", "password": PASSWORD}), StatusCode::OK).await;
+    assert_eq!(again.get(&format!("/api/v1/workspaces/{ws}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(again.get_ok("/api/v1/account").await["workspaces"].as_array().unwrap().len(), 0);
+    owner.patch(&format!("/api/v1/workspaces/{ws}/members/{mo}"), json!({"active": true})).await;
+    assert_eq!(again.get(&format!("/api/v1/workspaces/{ws}")).await.0, StatusCode::OK);
+    // Removing takes them out entirely.
+    assert_eq!(owner.delete(&format!("/api/v1/workspaces/{ws}/members/{mo}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(again.get(&format!("/api/v1/workspaces/{ws}")).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn changing_the_password_signs_out_other_sessions() {
+    let srv = TestServer::start().await;
+    let (owner, _) = srv.owner().await;
+    let laptop = Api::browser(&srv.url);
+    laptop
+        .post_ok("/api/v1/auth/login", json!({"email": "owner@example.com", "password": PASSWORD}), StatusCode::OK)
+        .await;
+    let sessions = owner.get_ok("/api/v1/account/sessions").await;
+    assert_eq!(sessions["items"].as_array().unwrap().len(), 2);
+    assert_eq!(sessions["items"].as_array().unwrap().iter().filter(|s| s["current"] == true).count(), 1);
+    let (s, b) = owner
+        .post(
+            "/api/v1/account/password",
+            json!({"current_password": "not it at all", "new_password": "a brand new passphrase"}),
+        )
+        .await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::FORBIDDEN, Some("password-wrong")));
+    let (s, b) =
+        owner.post("/api/v1/account/password", json!({"current_password": PASSWORD, "new_password": "short"})).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::BAD_REQUEST, Some("password-too-short")));
+    assert_eq!(
+        owner
+            .post(
+                "/api/v1/account/password",
+                json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"})
+            )
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(laptop.get("/api/v1/account").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(owner.get("/api/v1/account").await.0, StatusCode::OK);
+    let fresh = Api::browser(&srv.url);
+    assert_eq!(
+        fresh.post("/api/v1/auth/login", json!({"email": "owner@example.com", "password": PASSWORD})).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        fresh
+            .post("/api/v1/auth/login", json!({"email": "owner@example.com", "password": "a brand new passphrase"}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn session_cookie_is_httponly_lax_and_secure_only_over_https() {
+    for (public_url, name, secure) in
+        [(None, "fp_session=", false), (Some("https://review.example.com"), "__Host-fp_session=", true)]
+    {
+        let srv = TestServer::start_with(|c| c.server.public_url = public_url.map(str::to_owned)).await;
+        srv.owner().await;
+        let resp = reqwest::Client::new()
+            .post(format!("{}/api/v1/auth/login", srv.url))
+            .json(&json!({"email": "owner@example.com", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with(name), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+            "{cookie}"
+        );
+        assert_eq!(cookie.contains("Secure"), secure, "{cookie}");
+        let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+        assert!(token.len() >= 43, "256 random bits");
+    }
+}
+
+#[tokio::test]
+async fn cookie_requests_that_change_state_must_come_from_this_origin() {
+    let srv = TestServer::start().await;
+    let (owner, ws) = srv.owner().await;
+    let resp = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    resp.post(format!("{}/api/v1/auth/login", srv.url))
+        .header("origin", &srv.url)
+        .json(&json!({"email": "owner@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let body = json!({"workspace_id": ws["id"], "name": "from evil"});
+    for origin in [None, Some("https://evil.example")] {
+        let mut r = resp.post(format!("{}/api/v1/projects", srv.url)).json(&body);
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "origin {origin:?}");
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "cross-origin-refused");
+    }
+    // Reads need no Origin; the same change from our own origin works.
+    assert_eq!(resp.get(format!("{}/api/v1/account", srv.url)).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(owner.post("/api/v1/projects", body).await.0, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn metrics_answer_loopback_or_the_metrics_token() {
+    let srv = TestServer::start().await;
+    srv.owner().await;
+    let text = reqwest::get(format!("{}/metrics", srv.url)).await.unwrap().text().await.unwrap();
+    assert!(
+        text.contains("frameproof_http_requests_total{method=\"POST\",route=\"/api/v1/setup\",status=\"201\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("frameproof_http_request_duration_seconds_bucket"));
+    let srv = TestServer::start_with(|c| c.server.metrics_token = Some("m-secret".into())).await;
+    let c = reqwest::Client::new();
+    assert_eq!(c.get(format!("{}/metrics", srv.url)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.get(format!("{}/metrics", srv.url)).bearer_auth("wrong").send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.get(format!("{}/metrics", srv.url)).bearer_auth("m-secret").send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(c.get(format!("{}/healthz", srv.url)).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(c.get(format!("{}/readyz", srv.url)).send().await.unwrap().status(), StatusCode::OK);
+}

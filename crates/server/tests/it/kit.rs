@@ -1,0 +1,164 @@
+//! Boots the real server in-process on 127.0.0.1:0 over a temp data dir, and talks to it.
+
+use std::sync::Arc;
+
+use frameproof_domain::Timestamp;
+use frameproof_server::clock::ManualClock;
+use frameproof_server::config::Config;
+use frameproof_server::{Running, start};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub struct TestServer {
+    pub url: String,
+    pub clock: ManualClock,
+    pub running: Option<Running>,
+    _dir: tempfile::TempDir,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.server.listen = "127.0.0.1:0".parse().unwrap();
+        config.server.data_dir = dir.path().to_path_buf();
+        tune(&mut config);
+        let clock = ManualClock::new(Timestamp(1_795_000_000_000));
+        let running = start(config, Arc::new(clock.clone())).await.unwrap();
+        Self { url: running.url(), clock, running: Some(running), _dir: dir }
+    }
+
+    pub fn setup_token(&self) -> String {
+        self.running.as_ref().unwrap().setup_token.clone().expect("a fresh server has a set-up token")
+    }
+
+    /// Redeems set-up: the owner of the first workspace, signed in by cookie.
+    pub async fn owner(&self) -> (Api, Value) {
+        let api = Api::browser(&self.url);
+        let (status, body) = api
+            .post(
+                "/api/v1/setup",
+                json!({"token": self.setup_token(), "email": "owner@example.com", "name": "Olivia Owner",
+                       "password": PASSWORD, "workspace_name": "Acme"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        (api, body["workspace"].clone())
+    }
+
+    /// Invites `email` with `role` (and projects) as `by`, and accepts in a fresh browser.
+    pub async fn join(&self, by: &Api, workspace: &str, email: &str, role: &str, projects: &[&str]) -> Api {
+        let (s, invite) = by
+            .post(
+                &format!("/api/v1/workspaces/{workspace}/invites"),
+                json!({"email": email, "role": role, "project_ids": projects}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{invite}");
+        let api = Api::browser(&self.url);
+        let (s, body) = api
+            .post(
+                "/api/v1/invites/accept",
+                json!({"token": invite["token"], "name": email.split('@').next().unwrap(), "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        api
+    }
+}
+
+/// An HTTP client acting as one person.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    client: reqwest::Client,
+    bearer: Option<String>,
+    origin: bool,
+}
+
+impl Api {
+    /// A browser: keeps cookies and sends this site's Origin.
+    pub fn browser(base: &str) -> Self {
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        Self { base: base.to_owned(), client, bearer: None, origin: true }
+    }
+
+    /// A script with an API token (no cookies, no Origin).
+    pub fn token(base: &str, token: &str) -> Self {
+        Self { base: base.to_owned(), client: reqwest::Client::new(), bearer: Some(token.to_owned()), origin: false }
+    }
+
+    /// Nobody: no credentials.
+    pub fn anonymous(base: &str) -> Self {
+        Self { base: base.to_owned(), client: reqwest::Client::new(), bearer: None, origin: false }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut r = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.bearer {
+            r = r.bearer_auth(t);
+        }
+        if self.origin {
+            r = r.header("origin", &self.base);
+        }
+        r
+    }
+
+    pub async fn send(&self, r: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let resp = r.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let body =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.request(Method::POST, path).json(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.request(Method::PATCH, path).json(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+
+    /// POST that must answer `expect`; returns the body.
+    pub async fn post_ok(&self, path: &str, body: Value, expect: StatusCode) -> Value {
+        let (s, b) = self.post(path, body).await;
+        assert_eq!(s, expect, "POST {path}: {b}");
+        b
+    }
+
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let (s, b) = self.get(path).await;
+        assert_eq!(s, StatusCode::OK, "GET {path}: {b}");
+        b
+    }
+
+    pub async fn create_project(&self, workspace: &str, name: &str) -> Value {
+        self.post_ok("/api/v1/projects", json!({"workspace_id": workspace, "name": name}), StatusCode::CREATED).await
+    }
+}
+
+/// The `id` fields of a list answer's items.
+pub fn ids(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
+}
+
+/// The `name` fields of a list answer's items.
+pub fn names(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_owned()).collect()
+}

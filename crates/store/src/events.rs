@@ -1,0 +1,98 @@
+//! The events table: one row per state change, written in the change's transaction, read back
+//! by event streams from any position.
+
+use frameproof_domain::{AssetId, ProjectId, UserId, VersionId, WorkspaceId};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use crate::{Conn, Result};
+
+/// An event to append.
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub at: i64,
+    /// JSON of who did it.
+    pub actor: &'a serde_json::Value,
+    pub workspace_id: WorkspaceId,
+    pub project_id: Option<ProjectId>,
+    pub asset_id: Option<AssetId>,
+    pub version_id: Option<VersionId>,
+    pub payload: &'a serde_json::Value,
+}
+
+/// Appends an event; returns its id (the stream position).
+pub async fn append(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(e.kind)
+    .bind(e.at)
+    .bind(serde_json::to_string(e.actor)?)
+    .bind(e.workspace_id.0)
+    .bind(e.project_id.map(|p| p.0))
+    .bind(e.asset_id.map(|a| a.0))
+    .bind(e.version_id.map(|v| v.0))
+    .bind(serde_json::to_string(e.payload)?)
+    .fetch_one(c)
+    .await?)
+}
+
+/// A stored event.
+#[derive(Clone, Debug, FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub at: i64,
+    pub actor: String,
+    #[sqlx(try_from = "Uuid")]
+    pub workspace_id: WorkspaceId,
+    pub project_id: Option<Uuid>,
+    pub asset_id: Option<Uuid>,
+    pub version_id: Option<Uuid>,
+    pub payload: String,
+}
+
+/// Which events a stream follows.
+#[derive(Clone, Copy, Debug)]
+pub enum StreamScope {
+    Workspace(WorkspaceId),
+    Project(ProjectId),
+    Asset(AssetId),
+}
+
+/// Events after `after` in `scope`, oldest first, at most `limit`. With `only_projects_of`,
+/// only events of projects that user was added to (reviewers).
+pub async fn after(
+    c: &mut Conn,
+    scope: StreamScope,
+    only_projects_of: Option<UserId>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>> {
+    let (col, id) = match scope {
+        StreamScope::Workspace(w) => ("workspace_id", w.0),
+        StreamScope::Project(p) => ("project_id", p.0),
+        StreamScope::Asset(a) => ("asset_id", a.0),
+    };
+    let sql = format!(
+        "SELECT id, type, at, actor, workspace_id, project_id, asset_id, version_id, payload FROM events
+         WHERE {col} = $1 AND id > $2
+           AND ($3 IS NULL OR project_id IN (SELECT project_id FROM project_members WHERE user_id = $3))
+         ORDER BY id LIMIT $4"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(after)
+        .bind(only_projects_of.map(|u| u.0))
+        .bind(limit)
+        .fetch_all(c)
+        .await?)
+}
+
+/// The newest event id (0 when there are none): where a fresh stream starts.
+pub async fn head(c: &mut Conn) -> Result<i64> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(c).await?;
+    Ok(id.unwrap_or(0))
+}
