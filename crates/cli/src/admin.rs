@@ -64,6 +64,11 @@ pub enum AdminCommand {
         #[arg(long)]
         bytes: i64,
     },
+    /// Check the database's integrity and references; exits non-zero naming any problem.
+    Check {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Copy the database (one consistent snapshot) and the media into a new folder that is itself
     /// a valid data dir. Safe while the server runs.
     Backup {
@@ -175,6 +180,15 @@ pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
             workspaces::set_quota(&mut tx, ws.id, bytes, SystemClock.now().0).await?;
             tx.commit().await?;
             eprintln!("quota of {:?} set to {bytes} bytes", ws.name);
+            Ok(())
+        }
+        AdminCommand::Check { data_dir } => {
+            let state = open(config_path, data_dir.as_ref()).await?;
+            let problems = state.store().integrity_check().await?;
+            if !problems.is_empty() {
+                bail!("the database has problems:\n  {}", problems.join("\n  "));
+            }
+            eprintln!("database ok: {}", state.store().path().display());
             Ok(())
         }
         AdminCommand::Backup { data_dir, out } => {

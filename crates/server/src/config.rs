@@ -141,10 +141,10 @@ impl Config {
 
     /// Checks values serde cannot: URLs, positive limits.
     pub fn validate(&self) -> Result<(), String> {
-        if let Some(url) = &self.server.public_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(format!("server.public_url must start with http:// or https://, got {url:?}"));
-            }
+        if let Some(url) = &self.server.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(format!("server.public_url must start with http:// or https://, got {url:?}"));
         }
         let l = &self.limits;
         let positive = [

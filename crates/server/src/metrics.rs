@@ -10,12 +10,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 /// Upper bounds (seconds) of the request latency buckets.
 const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
+/// A route's latency: per-bucket counts, the sum of seconds, and the count.
+type Histogram = ([u64; BUCKETS.len()], f64, u64);
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     /// (method, route, status) → count
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    /// route → (bucket counts, sum, count)
-    latency: Mutex<BTreeMap<String, ([u64; BUCKETS.len()], f64, u64)>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
     /// Open event streams.
     pub event_streams: AtomicI64,
 }

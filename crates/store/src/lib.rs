@@ -53,10 +53,10 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e {
-            if db.is_unique_violation() {
-                return StoreError::Conflict(db.message().to_owned());
-            }
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return StoreError::Conflict(db.message().to_owned());
         }
         StoreError::Sql(e)
     }
@@ -181,10 +181,19 @@ impl Store {
         &self.path
     }
 
-    /// Runs SQLite's integrity check; returns the problems found (empty when healthy).
+    /// Runs SQLite's integrity and foreign-key checks; returns the problems found (empty when
+    /// healthy).
     pub async fn integrity_check(&self) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check").fetch_all(&self.read).await?;
-        Ok(rows.into_iter().map(|r| r.0).filter(|r| r != "ok").collect())
+        let mut problems: Vec<String> = rows.into_iter().map(|r| r.0).filter(|r| r != "ok").collect();
+        let orphans: Vec<(String, Option<i64>, String)> =
+            sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+                .fetch_all(&self.read)
+                .await?;
+        problems.extend(orphans.into_iter().map(|(t, id, parent)| {
+            format!("{t} row {} refers to a missing {parent} row", id.map(|i| i.to_string()).unwrap_or_default())
+        }));
+        Ok(problems)
     }
 
     /// Closes both pools, checkpointing the WAL.

@@ -161,10 +161,10 @@ pub async fn restore(state: &AppState, p: &Principal, id: FolderId) -> ApiResult
         });
     }
     check_restorable(state, folder.deleted_at)?;
-    if let Some(parent) = folder.parent() {
-        if folders::get(&mut tx, parent).await?.is_none_or(|f| f.deleted_at.is_some()) {
-            return Err(ApiError::conflict("parent-deleted", "the folder it was in is deleted; restore that first"));
-        }
+    if let Some(parent) = folder.parent()
+        && folders::get(&mut tx, parent).await?.is_none_or(|f| f.deleted_at.is_some())
+    {
+        return Err(ApiError::conflict("parent-deleted", "the folder it was in is deleted; restore that first"));
     }
     folders::restore(&mut tx, id, now).await?;
     let row = folders::get(&mut tx, id).await?.ok_or_else(ApiError::not_found)?;

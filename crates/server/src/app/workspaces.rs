@@ -240,10 +240,10 @@ pub async fn create_invite(
             return Err(ApiError::bad_request("unknown-project", format!("project {pid} is not in this workspace")));
         }
     }
-    if let Some(u) = accounts::user_by_email(&mut tx, &email).await? {
-        if workspaces::member(&mut tx, ws, u.id).await?.is_some() {
-            return Err(ApiError::conflict("already-member", format!("{email} is already a member of this workspace")));
-        }
+    if let Some(u) = accounts::user_by_email(&mut tx, &email).await?
+        && workspaces::member(&mut tx, ws, u.id).await?.is_some()
+    {
+        return Err(ApiError::conflict("already-member", format!("{email} is already a member of this workspace")));
     }
     let token = auth::new_secret();
     let id = InviteId(new_uuid(now));

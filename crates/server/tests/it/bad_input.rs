@@ -30,7 +30,9 @@ async fn bad_bodies_get_stable_codes_and_write_nothing() {
     let ws = ws["id"].as_str().unwrap().to_owned();
     let long = "x".repeat(256);
     let ten_mb = format!("{{\"workspace_id\":\"{ws}\",\"name\":\"{}\"}}", "y".repeat(10 * 1024 * 1024));
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
+    // (what, content type, body, expected status, expected code)
+    type Case<'a> = (&'a str, Option<&'a str>, Vec<u8>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "malformed JSON",
             Some("application/json"),
