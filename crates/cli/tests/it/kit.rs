@@ -77,12 +77,15 @@ impl Served {
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on http://").nth(1) {
+                let url = line.split("listening on http://").nth(1).map(|rest| {
                     let addr: String =
                         rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
-                    let _ = tx.send(format!("http://{addr}"));
-                }
+                    format!("http://{addr}")
+                });
                 sink.lock().unwrap().push(line);
+                if let Some(url) = url {
+                    let _ = tx.send(url);
+                }
             }
         });
         let url = rx
