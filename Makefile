@@ -6,7 +6,7 @@ DATA_DIR ?= data
 LISTEN ?= 127.0.0.1:8080
 BIN := target/release/frameproof
 
-.PHONY: help setup build run test fmt fmt-check lint test-rust clean
+.PHONY: help setup web build run test fmt fmt-check lint test-rust test-web e2e clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -14,7 +14,10 @@ help: ## List the targets
 setup: ## Install what is missing (Debian packages, npm packages); safe to repeat
 	@scripts/setup.sh
 
-build: setup ## Build the release binary
+web: setup ## Build the web app into web/dist (its API types come from `frameproof openapi`)
+	cd web && npm run build
+
+build: web ## Build the release binary (the web app embedded)
 	cargo build --release --locked -p frameproof
 
 run: build ## Build and start Frameproof on http://127.0.0.1:8080 with SQLite and media under ./data
@@ -33,7 +36,14 @@ test-rust: ## All Rust tests (unit, integration, the real binary)
 	cargo nextest run --workspace --locked --no-fail-fast
 	cargo test --workspace --doc --locked
 
-test: setup fmt-check lint test-rust ## Everything CI checks: formatting, clippy, all tests
+test-web: setup ## The web app's type check and unit tests
+	cd web && npm run check && npm test
+
+e2e: setup ## Browser tests: the real server and the built web app in headless Chromium
+	cargo build --locked -p frameproof
+	cd web && npm run build && FRAMEPROOF_BIN=../target/debug/frameproof npm run e2e
+
+test: setup fmt-check lint test-rust test-web e2e ## Everything CI checks: formatting, clippy, all tests, web checks, browser tests
 
 clean: ## Remove build output (not ./data)
 	cargo clean

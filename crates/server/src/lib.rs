@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod model;
 pub mod routes;
 pub mod state;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,7 +42,7 @@ use crate::state::AppState;
 pub fn app(state: AppState) -> Router {
     let (router, _) = routes::api_router().split_for_parts();
     router
-        .fallback(route_not_found)
+        .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config().limits.json_body_max_bytes))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
@@ -50,10 +51,6 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
-}
-
-async fn route_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "route-not-found", "no such route; see /api/v1/openapi.json")
 }
 
 async fn method_not_allowed() -> ApiError {

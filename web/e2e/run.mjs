@@ -1,0 +1,184 @@
+// End-to-end: the real `frameproof serve` (debug build) on a free port over a temp data dir,
+// driven through the built web app in Debian's headless Chromium with playwright-core.
+// Screenshots land in e2e/artifacts/ (not committed).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const bin = process.env.FRAMEPROOF_BIN ?? join(root, 'target/debug/frameproof');
+const artifacts = join(here, 'artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+const PASSWORD = 'correct horse battery';
+let passed = 0;
+let failed = 0;
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
+    throw e;
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+function startServer(dataDir) {
+  return new Promise((resolvePromise, reject) => {
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('FRAMEPROOF')) delete env[k];
+    const child = spawn(bin, ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let url = null;
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${buf}`)), 30000);
+    child.stderr.on('data', (d) => {
+      buf += d.toString();
+      const l = buf.match(/listening on (http:\/\/[0-9.:]+)/);
+      if (l) url = l[1];
+      const s = buf.match(/setup: (http:\/\/\S+)/);
+      if (url && s) {
+        clearTimeout(timer);
+        resolvePromise({ child, url, setup: s[1] });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}):\n${buf}`)));
+  });
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'fp-e2e-'));
+const server = await startServer(dataDir);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+try {
+  const owner = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await owner.newPage();
+  let inviteLink = '';
+
+  await step('set-up link makes the first user the owner', async () => {
+    await page.goto(server.setup);
+    await page.getByLabel('Your name').fill('Olivia Owner');
+    await page.getByLabel('E-mail').fill('olivia@northwind.example');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Workspace name').fill('Northwind Studio');
+    await page.getByRole('button', { name: 'Create my workspace' }).click();
+    await page.getByRole('heading', { name: 'Northwind Studio' }).waitFor();
+    assert(new URL(page.url()).pathname.startsWith('/w/'), `landed on ${page.url()}`);
+    await page.getByText('No projects yet').waitFor();
+  });
+
+  await step('create a project with a folder and assets', async () => {
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByLabel('Name').fill('Spring launch');
+    await page.getByLabel('Description').fill('Hero film, social cut-downs and banners for the April launch.');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('heading', { name: 'Spring launch' }).waitFor();
+    await page.getByRole('button', { name: 'New folder' }).click();
+    await page.getByLabel('Name').fill('Social cut-downs');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('link', { name: 'Social cut-downs' }).first().waitFor();
+    for (const name of ['Hero film 60s', 'Hero film 30s']) {
+      await page.getByRole('button', { name: 'New asset' }).click();
+      await page.getByLabel('Name').fill(name);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText(name, { exact: true }).waitFor();
+    }
+    await page.screenshot({ path: join(artifacts, 'project-browser.png'), fullPage: true });
+  });
+
+  await step('delete and restore an asset through the trash', async () => {
+    const tile = page.locator('li.tile', { hasText: 'Hero film 30s' });
+    await tile.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Hero film 30s', { exact: true }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Trash' }).click();
+    await page.getByRole('dialog', { name: 'Trash' }).getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('dialog', { name: 'Trash' }).getByText('The trash is empty.').waitFor();
+    await page.getByRole('dialog', { name: 'Trash' }).getByRole('button', { name: 'Close' }).click();
+    await page.getByText('Hero film 30s', { exact: true }).waitFor();
+  });
+
+  await step('invite a reviewer to the project', async () => {
+    await page.getByRole('link', { name: 'Projects' }).click();
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByRole('button', { name: 'Invite people' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Invite people' });
+    await dialog.getByLabel('E-mail').fill('rita@client.example');
+    await dialog.getByLabel('Reviewer').check();
+    await dialog.getByLabel('Spring launch').check();
+    await dialog.getByRole('button', { name: 'Create invitation' }).click();
+    inviteLink = await dialog.getByLabel('Invitation link').inputValue();
+    assert(inviteLink.includes('/invite?token='), inviteLink);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByText('rita@client.example').waitFor();
+    await page.screenshot({ path: join(artifacts, 'people.png'), fullPage: true });
+  });
+
+  await step('the reviewer accepts and sees only the shared project', async () => {
+    const rita = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const rp = await rita.newPage();
+    await rp.goto(inviteLink);
+    await rp.getByRole('heading', { name: 'Join Northwind Studio' }).waitFor();
+    await rp.screenshot({ path: join(artifacts, 'invite.png') });
+    await rp.getByLabel('Your name').fill('Rita Reviewer');
+    await rp.getByLabel('Choose a password').fill(PASSWORD);
+    await rp.getByRole('button', { name: 'Accept and join' }).click();
+    await rp.getByRole('link', { name: 'Spring launch' }).waitFor();
+    assert((await rp.getByRole('button', { name: 'New project' }).count()) === 0, 'a reviewer cannot create projects');
+    await rp.getByRole('link', { name: 'Spring launch' }).click();
+    await rp.getByText('Hero film 60s', { exact: true }).waitFor();
+    assert((await rp.getByRole('button', { name: 'New asset' }).count()) === 0, 'a reviewer cannot create assets');
+    await rita.close();
+  });
+
+  await step('a wrong password is explained, with the request id', async () => {
+    const anon = await browser.newContext();
+    const lp = await anon.newPage();
+    await lp.goto(`${server.url}/p/anything`);
+    await lp.getByRole('heading', { name: 'Sign in' }).waitFor();
+    assert(lp.url().includes('next=%2Fp%2Fanything'), `kept the destination: ${lp.url()}`);
+    await lp.getByLabel('E-mail').fill('olivia@northwind.example');
+    await lp.getByLabel('Password').fill('not the password');
+    await lp.getByRole('button', { name: 'Sign in' }).click();
+    const alert = lp.getByRole('alert');
+    await alert.waitFor();
+    const text = await alert.innerText();
+    assert(/wrong/i.test(text) && /Request id [0-9a-f]+/.test(text), text);
+    await lp.screenshot({ path: join(artifacts, 'sign-in-error.png') });
+    await anon.close();
+  });
+
+  await step('create an API token on the account page', async () => {
+    await page.goto(`${server.url}/account`);
+    await page.getByLabel('Name', { exact: true }).nth(1).fill('render farm upload');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = await page.getByLabel('New API token').inputValue();
+    assert(token.startsWith('fpt_'), token);
+    const r = await fetch(`${server.url}/api/v1/account`, { headers: { authorization: `Bearer ${token}` } });
+    assert(r.status === 200, `the token works (${r.status})`);
+    await page.screenshot({ path: join(artifacts, 'account.png'), fullPage: true });
+  });
+} catch {
+  // reported by step()
+} finally {
+  await browser.close();
+  server.child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
