@@ -33,6 +33,9 @@ pub struct ServerConfig {
     pub metrics_token: Option<String>,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Serve the web app from this folder instead of the copy built into the binary (debug
+    /// builds default to the source tree's `web/dist`).
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -43,6 +46,7 @@ impl Default for ServerConfig {
             public_url: None,
             metrics_token: None,
             trust_forwarded_for: false,
+            web_dir: None,
         }
     }
 }

@@ -10,3 +10,4 @@ mod bad_input;
 mod events;
 mod openapi;
 mod walk;
+mod web;
