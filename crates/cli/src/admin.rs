@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
-use frameproof_domain::{Role, UserId, validate};
+use frameproof_domain::{Role, UserId, event, validate};
 use frameproof_server::app::{accounts as app_accounts, new_uuid, workspaces as app_workspaces};
 use frameproof_server::auth;
 use frameproof_server::clock::{Clock, SystemClock};
+use frameproof_server::events::{Actor, EventScope, record};
+use frameproof_server::model::{MemberView, WorkspaceEvent};
 use frameproof_server::state::AppState;
 use frameproof_store::accounts::{self, NewUser};
 use frameproof_store::{Store, workspaces};
@@ -92,9 +94,14 @@ fn read_password() -> Result<String> {
     Ok(pw)
 }
 
-async fn open(config_path: Option<&Path>, data_dir: Option<&PathBuf>) -> Result<AppState> {
+/// Opens the data dir's database. Only `create-user` may start a new data dir; every other
+/// command refuses a folder without a database, so a mistyped `--data-dir` is caught.
+async fn open(config_path: Option<&Path>, data_dir: Option<&PathBuf>, create: bool) -> Result<AppState> {
     let config = crate::load_config(config_path, data_dir, None)?;
     let dir = config.server.data_dir.clone();
+    if !create && !dir.join(frameproof_store::DB_FILE).is_file() {
+        bail!("{} is not a Frameproof data dir (no {} in it)", dir.display(), frameproof_store::DB_FILE);
+    }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating the data dir {}", dir.display()))?;
     let store = Store::open_in(&dir).await.with_context(|| format!("opening the database in {}", dir.display()))?;
     Ok(AppState::new(store, config, Arc::new(SystemClock), String::from("http://127.0.0.1:8080")))
@@ -107,7 +114,7 @@ fn api(e: frameproof_server::error::ApiError) -> anyhow::Error {
 pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
     match cmd {
         AdminCommand::CreateUser { data_dir, email, name, password_stdin: _, workspace, role } => {
-            let state = open(config_path, data_dir.as_ref()).await?;
+            let state = open(config_path, data_dir.as_ref(), true).await?;
             let email = validate::email(&email).map_err(|e| anyhow!("{e}"))?;
             let name =
                 validate::name("name", name.as_deref().unwrap_or_else(|| email.split('@').next().unwrap_or(&email)))
@@ -132,6 +139,17 @@ pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
                     }
                     (Some(ws), Some(role)) => {
                         workspaces::insert_member(&mut tx, ws.id, id, role, now.0).await?;
+                        let member =
+                            workspaces::member(&mut tx, ws.id, id).await?.ok_or_else(|| anyhow!("member vanished"))?;
+                        record(
+                            &mut tx,
+                            event::MEMBER_ADDED,
+                            now.0,
+                            &Actor::system(),
+                            EventScope::workspace(ws.id),
+                            &MemberView::from(&member),
+                        )
+                        .await?;
                         eprintln!("added {email} to workspace {:?} as {}", ws.name, role.as_str());
                     }
                     (Some(_), None) => bail!("the workspace {ws_name:?} exists; pass --role to join it"),
@@ -142,7 +160,7 @@ pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
             Ok(())
         }
         AdminCommand::CreateToken { data_dir, email, name } => {
-            let state = open(config_path, data_dir.as_ref()).await?;
+            let state = open(config_path, data_dir.as_ref(), false).await?;
             let email = email.trim().to_lowercase();
             let mut tx = state.store().begin().await?;
             let user = accounts::user_by_email(&mut tx, &email)
@@ -154,7 +172,7 @@ pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
             crate::out(&format!("{}\n", created.token))
         }
         AdminCommand::ResetPassword { data_dir, email, password_stdin: _ } => {
-            let state = open(config_path, data_dir.as_ref()).await?;
+            let state = open(config_path, data_dir.as_ref(), false).await?;
             let email = email.trim().to_lowercase();
             let hash = auth::hash_password(read_password()?).await.map_err(api)?;
             let now = SystemClock.now().0;
@@ -164,6 +182,8 @@ pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
                 .ok_or_else(|| anyhow!("no user has the e-mail {email}"))?;
             accounts::set_password(&mut tx, user.id, &hash, now).await?;
             let n = accounts::revoke_user_sessions(&mut tx, user.id, None, now).await?;
+            // A reset also lifts a sign-in lockout on the account.
+            accounts::clear_login_failures(&mut tx, &format!("account:{email}")).await?;
             tx.commit().await?;
             eprintln!("password of {email} reset; {n} session(s) signed out");
             Ok(())
@@ -172,18 +192,29 @@ pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
             if bytes < 0 {
                 bail!("--bytes must be zero or more");
             }
-            let state = open(config_path, data_dir.as_ref()).await?;
+            let state = open(config_path, data_dir.as_ref(), false).await?;
             let mut tx = state.store().begin().await?;
             let ws = workspaces::workspace_by_name(&mut tx, &workspace)
                 .await?
                 .ok_or_else(|| anyhow!("no workspace is named {workspace:?}"))?;
-            workspaces::set_quota(&mut tx, ws.id, bytes, SystemClock.now().0).await?;
+            let now = SystemClock.now().0;
+            workspaces::set_quota(&mut tx, ws.id, bytes, now).await?;
+            let row = workspaces::workspace(&mut tx, ws.id).await?.ok_or_else(|| anyhow!("workspace vanished"))?;
+            record(
+                &mut tx,
+                event::WORKSPACE_UPDATED,
+                now,
+                &Actor::system(),
+                EventScope::workspace(ws.id),
+                &WorkspaceEvent::from(&row),
+            )
+            .await?;
             tx.commit().await?;
             eprintln!("quota of {:?} set to {bytes} bytes", ws.name);
             Ok(())
         }
         AdminCommand::Check { data_dir } => {
-            let state = open(config_path, data_dir.as_ref()).await?;
+            let state = open(config_path, data_dir.as_ref(), false).await?;
             let problems = state.store().integrity_check().await?;
             if !problems.is_empty() {
                 bail!("the database has problems:\n  {}", problems.join("\n  "));
@@ -192,7 +223,7 @@ pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
             Ok(())
         }
         AdminCommand::Backup { data_dir, out } => {
-            let state = open(config_path, data_dir.as_ref()).await?;
+            let state = open(config_path, data_dir.as_ref(), false).await?;
             backup(&state, &out).await
         }
     }

@@ -133,21 +133,20 @@ pub fn client_ip(state: &AppState, parts: &Parts) -> Option<IpAddr> {
     parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
 }
 
-/// Cookie-authenticated requests that change state must come from our own origin: the
-/// `Origin` header (or, failing that, `Referer`) must name the host the request was sent to or
-/// the configured public URL.
-fn check_origin(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
-    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+/// Requests that change state must come from our own origin: the `Origin` header (or, failing
+/// that, `Referer`) must name the host the request was sent to or the configured public URL.
+/// Cookie-authenticated requests must carry one (`required`); others are checked when they do
+/// (a browser on another site always sends `Origin`), so scripts without one are unaffected.
+pub fn check_origin(state: &AppState, method: &Method, headers: &HeaderMap, required: bool) -> Result<(), ApiError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
-    let origin = parts
-        .headers
-        .get(header::ORIGIN)
-        .or_else(|| parts.headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let origin = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
+    let Some(origin) = origin else {
+        return if required { Err(cross_origin()) } else { Ok(()) };
+    };
     let origin_host = origin.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or(""));
-    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let public_host = state
         .config()
         .server
@@ -157,11 +156,13 @@ fn check_origin(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
         .map(|(_, rest)| rest.split('/').next().unwrap_or(""));
     match origin_host {
         Some(o) if Some(o) == host || Some(o) == public_host => Ok(()),
-        _ => Err(ApiError::forbidden(
-            "cross-site request refused: a cookie-authenticated change must carry this site's Origin header",
-        )
-        .with_code("cross-origin-refused")),
+        _ => Err(cross_origin()),
     }
+}
+
+fn cross_origin() -> ApiError {
+    ApiError::forbidden("cross-site request refused: a change must come from this site (its Origin header)")
+        .with_code("cross-origin-refused")
 }
 
 impl ApiError {
@@ -228,7 +229,7 @@ impl FromRequestParts<AppState> for Principal {
         };
         let principal = resolve(state, token, via_cookie).await?.ok_or_else(ApiError::unauthorized)?;
         if via_cookie {
-            check_origin(state, parts)?;
+            check_origin(state, &parts.method, &parts.headers, true)?;
         }
         parts.extensions.insert(principal.clone());
         Ok(principal)

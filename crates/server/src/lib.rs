@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             ApiError::internal("a handler panicked").into_response()
         }))
+        .layer(middleware::from_fn_with_state(state.clone(), origin_guard))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
@@ -78,6 +79,14 @@ async fn request_id(req: Request, next: Next) -> Response {
         resp.headers_mut().insert("x-request-id", v);
     }
     resp
+}
+
+/// Refuses state-changing requests that another site's page sent (sign-in and set-up included).
+async fn origin_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match auth::check_origin(&state, req.method(), req.headers(), false) {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 /// Logs each request once and counts it for `/metrics`.
@@ -146,6 +155,7 @@ impl Running {
 
     /// Stops accepting, lets open requests finish, closes the database.
     pub async fn shutdown(self) -> std::io::Result<()> {
+        self.state.begin_shutdown();
         let _ = self.stop.send(true);
         let r = self.task.await.unwrap_or(Ok(()));
         self.state.store().close().await;

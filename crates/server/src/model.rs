@@ -121,6 +121,28 @@ impl WorkspaceView {
     }
 }
 
+/// A workspace as events carry it: the same for every member (no caller's role).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WorkspaceEvent {
+    pub id: WorkspaceId,
+    pub name: String,
+    pub storage: StorageUsage,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<&WorkspaceRow> for WorkspaceEvent {
+    fn from(w: &WorkspaceRow) -> Self {
+        Self {
+            id: w.id,
+            name: w.name.clone(),
+            storage: usage(w),
+            created_at: ts(w.created_at),
+            updated_at: ts(w.updated_at),
+        }
+    }
+}
+
 /// Storage use of a workspace against its quota.
 pub fn usage(w: &WorkspaceRow) -> StorageUsage {
     StorageUsage::new(w.quota_bytes, w.originals_bytes, w.derived_bytes)

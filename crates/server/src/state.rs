@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use frameproof_domain::Timestamp;
 use frameproof_store::Store;
+use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -21,12 +22,15 @@ struct Inner {
     metrics: Metrics,
     /// `scheme://host:port` links are built from (public URL, or the bound address).
     base_url: String,
+    /// Set when the server is stopping: long-lived work (event streams) ends.
+    stopping: watch::Sender<bool>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config, clock: Arc<dyn Clock>, base_url: String) -> Self {
         let base_url = config.server.public_url.clone().unwrap_or(base_url).trim_end_matches('/').to_owned();
-        Self(Arc::new(Inner { store, config, clock, metrics: Metrics::default(), base_url }))
+        let (stopping, _) = watch::channel(false);
+        Self(Arc::new(Inner { store, config, clock, metrics: Metrics::default(), base_url, stopping }))
     }
 
     pub fn store(&self) -> &Store {
@@ -43,6 +47,17 @@ impl AppState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.0.metrics
+    }
+
+    /// Tells long-lived work to end (the server is stopping).
+    pub fn begin_shutdown(&self) {
+        self.0.stopping.send_replace(true);
+    }
+
+    /// Resolves once the server is stopping.
+    pub async fn stopping(&self) {
+        let mut rx = self.0.stopping.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
     }
 
     /// The base of links handed to people (set-up, invitations).

@@ -10,7 +10,7 @@ use super::new_uuid;
 use crate::auth::{self, API_TOKEN_PREFIX, Credential, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Actor, EventScope, record};
-use crate::model::{ApiTokenView, SessionView, UserView, WorkspaceView};
+use crate::model::{ApiTokenView, SessionView, UserView, WorkspaceEvent, WorkspaceView};
 use crate::state::AppState;
 
 /// Where a request came from, recorded on the sessions it opens.
@@ -118,7 +118,8 @@ pub async fn setup(state: &AppState, req: SetupRequest, client: &ClientInfo) -> 
     let ws = workspaces::workspace(&mut tx, ws_id).await?.ok_or_else(ApiError::not_found)?;
     let view = WorkspaceView::new(&ws, Role::Owner);
     let actor = Actor { kind: "user", id: Some(user_id.to_string()), name: name.clone() };
-    record(&mut tx, event::WORKSPACE_CREATED, now.0, &actor, EventScope::workspace(ws_id), &view).await?;
+    record(&mut tx, event::WORKSPACE_CREATED, now.0, &actor, EventScope::workspace(ws_id), &WorkspaceEvent::from(&ws))
+        .await?;
     let session = open_session_in(state, &mut tx, user_id, client).await?;
     let user = accounts::user_by_id(&mut tx, user_id).await?.ok_or_else(ApiError::not_found)?;
     tx.commit().await?;

@@ -12,7 +12,7 @@ use crate::access::{self, require};
 use crate::auth::{self, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Actor, EventScope, record};
-use crate::model::{InviteView, MemberView, UserView, WorkspaceView};
+use crate::model::{InviteView, MemberView, UserView, WorkspaceEvent, WorkspaceView};
 use crate::state::AppState;
 
 /// `POST /api/v1/workspaces`
@@ -43,7 +43,7 @@ pub async fn create_in(
     let ws = workspaces::workspace(c, id).await?.ok_or_else(ApiError::not_found)?;
     let view = WorkspaceView::new(&ws, Role::Owner);
     let actor = Actor { kind: "user", id: Some(owner.to_string()), name: owner_name.to_owned() };
-    record(c, event::WORKSPACE_CREATED, now.0, &actor, EventScope::workspace(id), &view).await?;
+    record(c, event::WORKSPACE_CREATED, now.0, &actor, EventScope::workspace(id), &WorkspaceEvent::from(&ws)).await?;
     Ok(view)
 }
 
@@ -97,7 +97,15 @@ pub async fn update(
     }
     let ws = workspaces::workspace(&mut tx, id).await?.ok_or_else(ApiError::not_found)?;
     let view = WorkspaceView::new(&ws, role);
-    record(&mut tx, event::WORKSPACE_UPDATED, now, &Actor::user(p), EventScope::workspace(id), &view).await?;
+    record(
+        &mut tx,
+        event::WORKSPACE_UPDATED,
+        now,
+        &Actor::user(p),
+        EventScope::workspace(id),
+        &WorkspaceEvent::from(&ws),
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }

@@ -158,6 +158,7 @@ impl Follow {
             tokio::select! {
                 _ = self.changes.changed() => {}
                 _ = tokio::time::sleep(POLL) => {}
+                _ = self.state.stopping() => return None,
             }
         }
     }

@@ -222,6 +222,16 @@ async fn cookie_requests_that_change_state_must_come_from_this_origin() {
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "origin {origin:?}");
         assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "cross-origin-refused");
     }
+    // Sign-in and set-up from another site's page are refused too (no login CSRF).
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", srv.url))
+        .header("origin", "https://evil.example")
+        .json(&json!({"email": "owner@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "cross-origin-refused");
     // Reads need no Origin; the same change from our own origin works.
     assert_eq!(resp.get(format!("{}/api/v1/account", srv.url)).send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(owner.post("/api/v1/projects", body).await.0, StatusCode::CREATED);

@@ -166,6 +166,20 @@ async fn streams_carry_only_what_the_caller_may_see() {
 }
 
 #[tokio::test]
+async fn stopping_the_server_closes_open_streams() {
+    let mut srv = TestServer::start().await;
+    let (owner, ws) = srv.owner().await;
+    let mut stream = Stream::open(&owner, &format!("workspace={}", ws["id"].as_str().unwrap()), None).await;
+    let running = srv.running.take().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), running.shutdown())
+        .await
+        .expect("shutdown waits for no stream")
+        .unwrap();
+    let end = tokio::time::timeout(Duration::from_secs(5), stream.body.next()).await.expect("the stream ended");
+    assert!(end.is_none() || end.unwrap().is_err());
+}
+
+#[tokio::test]
 async fn a_revoked_credential_ends_its_open_stream() {
     let srv = TestServer::start().await;
     let (owner, ws) = srv.owner().await;
