@@ -8,10 +8,12 @@
 pub mod event;
 pub mod ids;
 pub mod quota;
+pub mod rate;
 pub mod role;
 pub mod time;
 pub mod validate;
 
 pub use ids::*;
 pub use role::{Action, Role};
+pub use rate::FrameRate;
 pub use time::Timestamp;
