@@ -1,16 +1,13 @@
 // End-to-end: the real `frameproof serve` (debug build) on a free port over a temp data dir,
 // driven through the built web app in Debian's headless Chromium with playwright-core.
 // Screenshots land in e2e/artifacts/ (not committed).
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
-const bin = process.env.FRAMEPROOF_BIN ?? join(root, 'target/debug/frameproof');
 const artifacts = join(here, 'artifacts');
 mkdirSync(artifacts, { recursive: true });
 
@@ -35,30 +32,7 @@ function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
 
-function startServer(dataDir) {
-  return new Promise((resolvePromise, reject) => {
-    const env = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith('FRAMEPROOF')) delete env[k];
-    const child = spawn(bin, ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let url = null;
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${buf}`)), 30000);
-    child.stderr.on('data', (d) => {
-      buf += d.toString();
-      const l = buf.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (l) url = l[1];
-      const s = buf.match(/setup: (http:\/\/\S+)/);
-      if (url && s) {
-        clearTimeout(timer);
-        resolvePromise({ child, url, setup: s[1] });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited (${code}):\n${buf}`)));
-  });
-}
-
-const dataDir = mkdtempSync(join(tmpdir(), 'fp-e2e-'));
-const server = await startServer(dataDir);
+const server = await startServer();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   headless: true,
@@ -176,8 +150,8 @@ try {
   // reported by step()
 } finally {
   await browser.close();
-  server.child.kill('SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  server.kill();
+  server.cleanup();
 }
 
 console.log(`e2e: ${passed} passed, ${failed} failed`);

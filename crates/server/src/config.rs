@@ -73,6 +73,10 @@ pub struct LimitsConfig {
     pub login_failures_per_ip: i64,
     /// The window for counting failed sign-ins, in seconds.
     pub login_failure_window_secs: i64,
+    /// The largest file one upload may carry, in bytes (advertised as `Tus-Max-Size`).
+    pub max_upload_bytes: i64,
+    /// An unfinished upload is kept this long after its last byte arrived, then deleted.
+    pub upload_expiry_hours: i64,
 }
 
 impl Default for LimitsConfig {
@@ -87,6 +91,8 @@ impl Default for LimitsConfig {
             login_failures_per_account: 10,
             login_failures_per_ip: 50,
             login_failure_window_secs: 15 * 60,
+            max_upload_bytes: 256 * 1024 * 1024 * 1024,
+            upload_expiry_hours: 24 * 7,
         }
     }
 }
@@ -159,6 +165,8 @@ impl Config {
             ("limits.login_failures_per_account", l.login_failures_per_account),
             ("limits.login_failures_per_ip", l.login_failures_per_ip),
             ("limits.login_failure_window_secs", l.login_failure_window_secs),
+            ("limits.max_upload_bytes", l.max_upload_bytes),
+            ("limits.upload_expiry_hours", l.upload_expiry_hours),
         ];
         for (key, v) in positive {
             if v <= 0 {

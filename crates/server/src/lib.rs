@@ -134,6 +134,8 @@ pub enum StartError {
     },
     #[error("preparing first-run set-up: {0}")]
     Setup(String),
+    #[error("opening the media store: {0}")]
+    Media(String),
 }
 
 /// A running server.
@@ -199,11 +201,12 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     let dir = config.server.data_dir.clone();
     std::fs::create_dir_all(&dir).map_err(|source| StartError::DataDir { path: dir.clone(), source })?;
     let store = Store::open_in(&dir).await?;
+    let blobs = frameproof_blobs::Blobs::local(dir.join("media")).await.map_err(|e| StartError::Media(e.to_string()))?;
     let listener = TcpListener::bind(config.server.listen)
         .await
         .map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
-    let state = AppState::new(store, config, clock, format!("http://{addr}"));
+    let state = AppState::new(store, blobs, config, clock, format!("http://{addr}"));
     let (stop, mut stopped) = watch::channel(false);
     let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {

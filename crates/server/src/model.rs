@@ -1,7 +1,8 @@
 //! What the API answers with: typed views of the stored rows.
 
 use frameproof_domain::quota::StorageUsage;
-use frameproof_domain::{AssetId, FolderId, InviteId, ProjectId, Role, Timestamp, UserId, WorkspaceId};
+use frameproof_domain::{AssetId, FolderId, FrameRate, InviteId, ProjectId, Role, Timestamp, UserId, VersionId, WorkspaceId};
+use frameproof_store::versions::{RenditionRow, VersionRow};
 use frameproof_store::accounts::{ApiTokenRow, SessionRow, UserRow};
 use frameproof_store::assets::AssetRow;
 use frameproof_store::folders::FolderRow;
@@ -289,6 +290,10 @@ pub struct AssetView {
     pub folder_id: FolderId,
     pub name: String,
     pub description: String,
+    /// How many versions the stack holds (0 until the first upload).
+    pub version_count: i64,
+    /// The version reviewers see by default.
+    pub current_version_id: Option<VersionId>,
     pub deleted_at: Option<Timestamp>,
     pub created_by: UserId,
     pub created_at: Timestamp,
@@ -303,6 +308,8 @@ impl From<&AssetRow> for AssetView {
             folder_id: a.folder_id,
             name: a.name.clone(),
             description: a.description.clone(),
+            version_count: a.version_count,
+            current_version_id: a.current_version_id.map(VersionId),
             deleted_at: opt_ts(a.deleted_at),
             created_by: a.created_by,
             created_at: ts(a.created_at),
@@ -318,4 +325,111 @@ pub struct TrashView {
     pub assets: Vec<AssetView>,
     /// Items can be restored until their `deleted_at` plus this many days.
     pub retention_days: i64,
+}
+
+/// One version of an asset's stack.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionView {
+    pub id: VersionId,
+    pub asset_id: AssetId,
+    /// v1..vN as people say it.
+    pub number: i64,
+    pub filename: String,
+    pub filetype: String,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the original, once ingest has read it.
+    pub sha256: Option<String>,
+    /// `video`, `audio`, `image`, `pdf`, or `unknown` until probed.
+    pub kind: String,
+    /// `processing`, `playable` (the small proxy is ready), `ready` (all derived media) or `failed`.
+    pub processing_state: String,
+    /// Why processing failed, in words.
+    pub failure_reason: Option<String>,
+    /// Processing progress, 0–100.
+    pub progress: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    /// The review frame rate (a rational), for video.
+    pub frame_rate: Option<FrameRate>,
+    /// Frames in the proxy (frame indexes run 0..frame_count).
+    pub frame_count: Option<i64>,
+    pub duration_ms: Option<i64>,
+    /// The source had a variable frame rate; the proxy is constant-rate at `frame_rate`.
+    pub vfr: bool,
+    /// The source's start timecode, when it carried one.
+    pub start_timecode: Option<String>,
+    pub review_status: String,
+    pub locked: bool,
+    /// Whether this is the asset's current version.
+    pub current: bool,
+    pub uploaded_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Derived media available so far.
+    pub renditions: Vec<RenditionView>,
+}
+
+/// A derived file of a version.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RenditionView {
+    /// e.g. `proxy_540p`, `proxy_1080p`, `poster`, `sprite`, `waveform`.
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub frame_count: Option<i64>,
+    /// Extra facts (a sprite sheet's tile index, …).
+    #[schema(value_type = Object)]
+    pub meta: serde_json::Value,
+}
+
+impl From<&RenditionRow> for RenditionView {
+    fn from(r: &RenditionRow) -> Self {
+        Self {
+            name: r.name.clone(),
+            content_type: r.content_type.clone(),
+            size_bytes: r.size_bytes,
+            width: r.width,
+            height: r.height,
+            frame_count: r.frame_count,
+            meta: serde_json::from_str(&r.meta).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+impl VersionView {
+    pub fn new(v: &VersionRow, current: bool, renditions: &[RenditionRow]) -> Self {
+        let frame_rate = match (v.rate_num, v.rate_den) {
+            (Some(n), Some(d)) => FrameRate::new(u64::try_from(n).unwrap_or(0), u64::try_from(d).unwrap_or(0)),
+            _ => None,
+        };
+        Self {
+            id: v.id,
+            asset_id: v.asset_id,
+            number: v.number,
+            filename: v.filename.clone(),
+            filetype: v.filetype.clone(),
+            size_bytes: v.size_bytes,
+            sha256: v.sha256.clone(),
+            kind: v.kind.clone(),
+            processing_state: v.processing_state.clone(),
+            failure_reason: v.failure_reason.clone(),
+            progress: v.progress,
+            width: v.width,
+            height: v.height,
+            frame_rate,
+            frame_count: v.frame_count,
+            duration_ms: v.duration_us.map(|us| us / 1000),
+            vfr: v.vfr,
+            start_timecode: v.start_timecode.clone(),
+            review_status: v.review_status.clone(),
+            locked: v.locked,
+            current,
+            uploaded_by: v.uploaded_by,
+            created_at: ts(v.created_at),
+            updated_at: ts(v.updated_at),
+            renditions: renditions.iter().map(RenditionView::from).collect(),
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use frameproof_blobs::Blobs;
 use frameproof_domain::Timestamp;
 use frameproof_store::Store;
 use tokio::sync::watch;
@@ -17,6 +18,7 @@ pub struct AppState(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     store: Store,
+    blobs: Blobs,
     config: Config,
     clock: Arc<dyn Clock>,
     metrics: Metrics,
@@ -27,14 +29,18 @@ struct Inner {
 }
 
 impl AppState {
-    pub fn new(store: Store, config: Config, clock: Arc<dyn Clock>, base_url: String) -> Self {
+    pub fn new(store: Store, blobs: Blobs, config: Config, clock: Arc<dyn Clock>, base_url: String) -> Self {
         let base_url = config.server.public_url.clone().unwrap_or(base_url).trim_end_matches('/').to_owned();
         let (stopping, _) = watch::channel(false);
-        Self(Arc::new(Inner { store, config, clock, metrics: Metrics::default(), base_url, stopping }))
+        Self(Arc::new(Inner { store, blobs, config, clock, metrics: Metrics::default(), base_url, stopping }))
     }
 
     pub fn store(&self) -> &Store {
         &self.0.store
+    }
+
+    pub fn blobs(&self) -> &Blobs {
+        &self.0.blobs
     }
 
     pub fn config(&self) -> &Config {

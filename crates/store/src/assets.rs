@@ -25,6 +25,8 @@ pub struct AssetRow {
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
     pub deleted_batch: Option<Uuid>,
+    pub current_version_id: Option<Uuid>,
+    pub version_count: i64,
 }
 
 impl Keyed for AssetRow {
@@ -42,7 +44,8 @@ impl Keyed for AssetRow {
     }
 }
 
-const COLS: &str = "id, project_id, folder_id, name, name_key, description, created_by, created_at, updated_at, deleted_at, deleted_batch";
+const COLS: &str = "id, project_id, folder_id, name, name_key, description, created_by, created_at, updated_at, deleted_at, \
+     deleted_batch, current_version_id, (SELECT COUNT(*) FROM versions v WHERE v.asset_id = assets.id) AS version_count";
 
 pub struct NewAsset<'a> {
     pub id: AssetId,

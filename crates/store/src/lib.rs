@@ -13,6 +13,9 @@ pub mod folders;
 pub mod list;
 pub mod projects;
 pub mod workspaces;
+pub mod versions;
+pub mod uploads;
+pub mod jobs;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

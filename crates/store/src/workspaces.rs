@@ -78,6 +78,22 @@ pub async fn rename_workspace(c: &mut Conn, id: WorkspaceId, name: &str, now: i6
     Ok(())
 }
 
+/// Adds (or, negative, removes) stored bytes to a workspace's use.
+pub async fn add_usage(c: &mut Conn, id: WorkspaceId, originals: i64, derived: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE workspaces SET
+            originals_bytes = CASE WHEN originals_bytes + $2 < 0 THEN 0 ELSE originals_bytes + $2 END,
+            derived_bytes = CASE WHEN derived_bytes + $3 < 0 THEN 0 ELSE derived_bytes + $3 END
+         WHERE id = $1",
+    )
+    .bind(id.0)
+    .bind(originals)
+    .bind(derived)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
 pub async fn set_quota(c: &mut Conn, id: WorkspaceId, quota: i64, now: i64) -> Result<()> {
     sqlx::query("UPDATE workspaces SET quota_bytes = $2, updated_at = $3 WHERE id = $1")
         .bind(id.0)

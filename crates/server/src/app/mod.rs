@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod assets;
 pub mod folders;
 pub mod projects;
+pub mod uploads;
+pub mod versions;
 pub mod workspaces;
 
 use frameproof_domain::Timestamp;

@@ -8,6 +8,8 @@ pub mod events;
 pub mod folders;
 pub mod projects;
 pub mod system;
+pub mod uploads;
+pub mod versions;
 pub mod workspaces;
 
 use axum::Json;
@@ -39,6 +41,8 @@ Authenticate with the session cookie (browser; state-changing requests must carr
         (name = "folders", description = "Folders"),
         (name = "assets", description = "Assets (version stacks)"),
         (name = "events", description = "Live events (Server-Sent Events)"),
+        (name = "uploads", description = "Resumable uploads (tus 1.0.0)"),
+        (name = "versions", description = "Version stacks and their derived media"),
         (name = "system", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -69,6 +73,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(folders::router())
         .merge(assets::router())
         .merge(events::router())
+        .merge(uploads::router())
+        .merge(versions::router())
 }
 
 /// The OpenAPI document (what `GET /api/v1/openapi.json` and `frameproof openapi` print).

@@ -34,6 +34,11 @@ impl TestServer {
         Self { url: running.url(), clock, running: Some(running), _dir: dir }
     }
 
+    /// The server's data dir.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn setup_token(&self) -> String {
         self.running.as_ref().unwrap().setup_token.clone().expect("a fresh server has a set-up token")
     }

@@ -9,5 +9,6 @@ mod auth;
 mod bad_input;
 mod events;
 mod openapi;
+mod uploads;
 mod walk;
 mod web;

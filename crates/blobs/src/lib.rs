@@ -1,0 +1,285 @@
+//! The blob-store seam: where upload staging files, originals and derived media live.
+//!
+//! Owns bytes at keys. Keys are made by the caller from ids (`originals/<version id>`), never
+//! from user-supplied names, and are validated here so no key can leave the store's root. It
+//! knows nothing of videos, users or the database. The local-filesystem store is the default;
+//! an S3-compatible store comes with the scale-out work behind the same methods.
+
+use std::path::{Component, Path, PathBuf};
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use tokio::fs::{self, File, OpenOptions};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+
+/// Errors from the blob store.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("invalid blob key {0:?}")]
+    InvalidKey(String),
+    #[error("blob {key} at {path}: {source}")]
+    Io {
+        key: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = BlobError> = std::result::Result<T, E>;
+
+/// A validated key: lower-case ASCII letters, digits, `-`, `_`, `.` in `/`-separated parts,
+/// no empty, `.` or `..` part.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BlobKey(String);
+
+impl BlobKey {
+    pub fn new(key: impl Into<String>) -> Result<BlobKey> {
+        let key = key.into();
+        let ok = !key.is_empty()
+            && key.len() <= 512
+            && key.split('/').all(|part| {
+                !part.is_empty()
+                    && part != "."
+                    && part != ".."
+                    && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
+            });
+        if ok { Ok(BlobKey(key)) } else { Err(BlobError::InvalidKey(key)) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for BlobKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What an append stored, and why it stopped early if it did.
+#[derive(Debug)]
+pub struct Appended<E> {
+    /// Bytes written and made durable by this call.
+    pub written: u64,
+    /// The body's error, when the client went away or sent too much.
+    pub interrupted: Option<AppendStop<E>>,
+}
+
+/// Why an append stopped before the stream ended.
+#[derive(Debug)]
+pub enum AppendStop<E> {
+    /// The body stream failed (typically: the connection was cut).
+    Body(E),
+    /// More bytes arrived than `limit` allowed.
+    TooLong,
+}
+
+/// The local-filesystem store: `<root>/<key>`.
+#[derive(Clone, Debug)]
+pub struct Blobs {
+    root: PathBuf,
+}
+
+impl Blobs {
+    /// A store rooted at `root` (created when missing).
+    pub async fn local(root: impl Into<PathBuf>) -> Result<Blobs> {
+        let root = root.into();
+        fs::create_dir_all(&root).await.map_err(|source| BlobError::Io { key: String::new(), path: root.clone(), source })?;
+        Ok(Blobs { root })
+    }
+
+    /// Where a key's bytes live on disk (the media tools read originals in place).
+    pub fn path(&self, key: &BlobKey) -> PathBuf {
+        let mut p = self.root.clone();
+        for part in Path::new(key.as_str()).components() {
+            if let Component::Normal(c) = part {
+                p.push(c);
+            }
+        }
+        p
+    }
+
+    fn io(&self, key: &BlobKey, source: std::io::Error) -> BlobError {
+        BlobError::Io { key: key.to_string(), path: self.path(key), source }
+    }
+
+    async fn parent_dir(&self, key: &BlobKey) -> Result<()> {
+        if let Some(dir) = self.path(key).parent() {
+            fs::create_dir_all(dir).await.map_err(|e| self.io(key, e))?;
+        }
+        Ok(())
+    }
+
+    /// The size of a blob, or `None` when it does not exist.
+    pub async fn len(&self, key: &BlobKey) -> Result<Option<u64>> {
+        match fs::metadata(self.path(key)).await {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io(key, e)),
+        }
+    }
+
+    /// Creates an empty staging blob (or keeps an existing one).
+    pub async fn create(&self, key: &BlobKey) -> Result<()> {
+        self.parent_dir(key).await?;
+        OpenOptions::new().create(true).append(true).open(self.path(key)).await.map_err(|e| self.io(key, e))?;
+        Ok(())
+    }
+
+    /// Appends a body stream at `offset`, at most `limit` bytes. Anything past `offset` (bytes a
+    /// crash left unacknowledged) is cut first. `inspect` sees every chunk written (checksums).
+    /// The bytes are fsynced before this returns, so the caller may then advance its durable
+    /// offset by `written`.
+    pub async fn append<S, E>(
+        &self,
+        key: &BlobKey,
+        offset: u64,
+        limit: u64,
+        mut body: S,
+        inspect: &mut (dyn FnMut(&[u8]) + Send),
+    ) -> Result<Appended<E>>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    {
+        self.parent_dir(key).await?;
+        let path = self.path(key);
+        let mut file: File =
+            OpenOptions::new().create(true).write(true).truncate(false).open(&path).await.map_err(|e| self.io(key, e))?;
+        file.set_len(offset).await.map_err(|e| self.io(key, e))?;
+        file.seek(std::io::SeekFrom::Start(offset)).await.map_err(|e| self.io(key, e))?;
+        let mut written = 0u64;
+        let mut interrupted = None;
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(bytes) => {
+                    let room = limit.saturating_sub(written);
+                    let take = usize::try_from(room).unwrap_or(usize::MAX).min(bytes.len());
+                    let part = &bytes[..take];
+                    file.write_all(part).await.map_err(|e| self.io(key, e))?;
+                    inspect(part);
+                    written += part.len() as u64;
+                    if take < bytes.len() {
+                        interrupted = Some(AppendStop::TooLong);
+                        break;
+                    }
+                }
+                Err(e) => {
+                    interrupted = Some(AppendStop::Body(e));
+                    break;
+                }
+            }
+        }
+        file.flush().await.map_err(|e| self.io(key, e))?;
+        file.sync_all().await.map_err(|e| self.io(key, e))?;
+        Ok(Appended { written, interrupted })
+    }
+
+    /// Cuts a blob back to `len` bytes (undoing an append whose checksum failed).
+    pub async fn truncate(&self, key: &BlobKey, len: u64) -> Result<()> {
+        let file = OpenOptions::new().write(true).open(self.path(key)).await.map_err(|e| self.io(key, e))?;
+        file.set_len(len).await.map_err(|e| self.io(key, e))?;
+        file.sync_all().await.map_err(|e| self.io(key, e))?;
+        Ok(())
+    }
+
+    /// Moves a finished blob to its final key (atomic on one filesystem) and makes the move
+    /// durable.
+    pub async fn promote(&self, from: &BlobKey, to: &BlobKey) -> Result<()> {
+        self.parent_dir(to).await?;
+        fs::rename(self.path(from), self.path(to)).await.map_err(|e| self.io(to, e))?;
+        sync_dir(self.path(to).parent()).await.map_err(|e| self.io(to, e))?;
+        Ok(())
+    }
+
+    /// Moves a local file (written by a tool into [`Blobs::scratch`]) into the store at `key`.
+    pub async fn put_file(&self, local: &Path, key: &BlobKey) -> Result<u64> {
+        self.parent_dir(key).await?;
+        let f = File::open(local).await.map_err(|e| self.io(key, e))?;
+        f.sync_all().await.map_err(|e| self.io(key, e))?;
+        let len = f.metadata().await.map_err(|e| self.io(key, e))?.len();
+        drop(f);
+        fs::rename(local, self.path(key)).await.map_err(|e| self.io(key, e))?;
+        sync_dir(self.path(key).parent()).await.map_err(|e| self.io(key, e))?;
+        Ok(len)
+    }
+
+    /// A private scratch folder for a tool's outputs; same filesystem as the store, so
+    /// [`Blobs::put_file`] is a rename.
+    pub async fn scratch(&self, name: &str) -> Result<PathBuf> {
+        let key = BlobKey::new(format!("tmp/{name}"))?;
+        let dir = self.path(&key);
+        let _ = fs::remove_dir_all(&dir).await;
+        fs::create_dir_all(&dir).await.map_err(|e| self.io(&key, e))?;
+        Ok(dir)
+    }
+
+    /// Deletes a blob; a missing one is not an error.
+    pub async fn delete(&self, key: &BlobKey) -> Result<()> {
+        match fs::remove_file(self.path(key)).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.io(key, e)),
+        }
+    }
+
+    /// Deletes every blob under a prefix (a version's derived media).
+    pub async fn delete_prefix(&self, prefix: &BlobKey) -> Result<()> {
+        match fs::remove_dir_all(self.path(prefix)).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.io(prefix, e)),
+        }
+    }
+}
+
+async fn sync_dir(dir: Option<&Path>) -> std::io::Result<()> {
+    if let Some(d) = dir {
+        File::open(d).await?.sync_all().await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_cannot_escape_the_root() {
+        for bad in ["", "../etc/passwd", "a/../b", "/abs", "a//b", "A/b", "a/b c", "a\\b", "a/./b", "ünï"] {
+            assert!(BlobKey::new(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(BlobKey::new("originals/0193a3d2-0000-7000-8000-000000000000").is_ok());
+        assert!(BlobKey::new("derived/x/proxy_540p.mp4").is_ok());
+    }
+
+    fn body(parts: Vec<std::result::Result<&'static [u8], &'static str>>) -> impl Stream<Item = std::result::Result<Bytes, &'static str>> + Unpin {
+        futures::stream::iter(parts.into_iter().map(|p| p.map(Bytes::from_static)))
+    }
+
+    #[tokio::test]
+    async fn append_resumes_at_the_offset_and_cuts_unacknowledged_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local(dir.path()).await.unwrap();
+        let key = BlobKey::new("staging/u1").unwrap();
+        let mut seen = Vec::new();
+        let a = blobs.append(&key, 0, 100, body(vec![Ok(b"hello "), Err("cut")]), &mut |b| seen.extend_from_slice(b)).await.unwrap();
+        assert_eq!(a.written, 6);
+        assert!(matches!(a.interrupted, Some(AppendStop::Body("cut"))));
+        // Pretend a crash left junk past the acknowledged offset 6.
+        tokio::fs::write(blobs.path(&key), b"hello JUNK").await.unwrap();
+        let a = blobs.append(&key, 6, 100, body(vec![Ok(b"world")]), &mut |_| {}).await.unwrap();
+        assert_eq!(a.written, 5);
+        assert_eq!(tokio::fs::read(blobs.path(&key)).await.unwrap(), b"hello world");
+        let a = blobs.append(&key, 11, 3, body(vec![Ok(b"!!!!!")]), &mut |_| {}).await.unwrap();
+        assert_eq!(a.written, 3);
+        assert!(matches!(a.interrupted, Some(AppendStop::TooLong)));
+        blobs.truncate(&key, 11).await.unwrap();
+        let final_key = BlobKey::new("originals/v1").unwrap();
+        blobs.promote(&key, &final_key).await.unwrap();
+        assert_eq!(blobs.len(&final_key).await.unwrap(), Some(11));
+        assert_eq!(blobs.len(&key).await.unwrap(), None);
+        assert_eq!(seen, b"hello ");
+    }
+}
