@@ -42,7 +42,9 @@ impl BlobKey {
                 !part.is_empty()
                     && part != "."
                     && part != ".."
-                    && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
             });
         if ok { Ok(BlobKey(key)) } else { Err(BlobError::InvalidKey(key)) }
     }
@@ -86,7 +88,11 @@ impl Blobs {
     /// A store rooted at `root` (created when missing).
     pub async fn local(root: impl Into<PathBuf>) -> Result<Blobs> {
         let root = root.into();
-        fs::create_dir_all(&root).await.map_err(|source| BlobError::Io { key: String::new(), path: root.clone(), source })?;
+        fs::create_dir_all(&root).await.map_err(|source| BlobError::Io {
+            key: String::new(),
+            path: root.clone(),
+            source,
+        })?;
         Ok(Blobs { root })
     }
 
@@ -145,8 +151,13 @@ impl Blobs {
     {
         self.parent_dir(key).await?;
         let path = self.path(key);
-        let mut file: File =
-            OpenOptions::new().create(true).write(true).truncate(false).open(&path).await.map_err(|e| self.io(key, e))?;
+        let mut file: File = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(&path)
+            .await
+            .map_err(|e| self.io(key, e))?;
         file.set_len(offset).await.map_err(|e| self.io(key, e))?;
         file.seek(std::io::SeekFrom::Start(offset)).await.map_err(|e| self.io(key, e))?;
         let mut written = 0u64;
@@ -254,7 +265,9 @@ mod tests {
         assert!(BlobKey::new("derived/x/proxy_540p.mp4").is_ok());
     }
 
-    fn body(parts: Vec<std::result::Result<&'static [u8], &'static str>>) -> impl Stream<Item = std::result::Result<Bytes, &'static str>> + Unpin {
+    fn body(
+        parts: Vec<std::result::Result<&'static [u8], &'static str>>,
+    ) -> impl Stream<Item = std::result::Result<Bytes, &'static str>> + Unpin {
         futures::stream::iter(parts.into_iter().map(|p| p.map(Bytes::from_static)))
     }
 
@@ -264,7 +277,10 @@ mod tests {
         let blobs = Blobs::local(dir.path()).await.unwrap();
         let key = BlobKey::new("staging/u1").unwrap();
         let mut seen = Vec::new();
-        let a = blobs.append(&key, 0, 100, body(vec![Ok(b"hello "), Err("cut")]), &mut |b| seen.extend_from_slice(b)).await.unwrap();
+        let a = blobs
+            .append(&key, 0, 100, body(vec![Ok(b"hello "), Err("cut")]), &mut |b| seen.extend_from_slice(b))
+            .await
+            .unwrap();
         assert_eq!(a.written, 6);
         assert!(matches!(a.interrupted, Some(AppendStop::Body("cut"))));
         // Pretend a crash left junk past the acknowledged offset 6.

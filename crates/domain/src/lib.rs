@@ -14,6 +14,6 @@ pub mod time;
 pub mod validate;
 
 pub use ids::*;
-pub use role::{Action, Role};
 pub use rate::FrameRate;
+pub use role::{Action, Role};
 pub use time::Timestamp;

@@ -201,7 +201,8 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     let dir = config.server.data_dir.clone();
     std::fs::create_dir_all(&dir).map_err(|source| StartError::DataDir { path: dir.clone(), source })?;
     let store = Store::open_in(&dir).await?;
-    let blobs = frameproof_blobs::Blobs::local(dir.join("media")).await.map_err(|e| StartError::Media(e.to_string()))?;
+    let blobs =
+        frameproof_blobs::Blobs::local(dir.join("media")).await.map_err(|e| StartError::Media(e.to_string()))?;
     let listener = TcpListener::bind(config.server.listen)
         .await
         .map_err(|source| StartError::Bind { addr: config.server.listen, source })?;

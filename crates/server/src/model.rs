@@ -1,12 +1,14 @@
 //! What the API answers with: typed views of the stored rows.
 
 use frameproof_domain::quota::StorageUsage;
-use frameproof_domain::{AssetId, FolderId, FrameRate, InviteId, ProjectId, Role, Timestamp, UserId, VersionId, WorkspaceId};
-use frameproof_store::versions::{RenditionRow, VersionRow};
+use frameproof_domain::{
+    AssetId, FolderId, FrameRate, InviteId, ProjectId, Role, Timestamp, UserId, VersionId, WorkspaceId,
+};
 use frameproof_store::accounts::{ApiTokenRow, SessionRow, UserRow};
 use frameproof_store::assets::AssetRow;
 use frameproof_store::folders::FolderRow;
 use frameproof_store::projects::{ProjectMemberRow, ProjectRow};
+use frameproof_store::versions::{RenditionRow, VersionRow};
 use frameproof_store::workspaces::{InviteRow, MemberRow, WorkspaceRow};
 use serde::Serialize;
 use uuid::Uuid;

@@ -84,7 +84,14 @@ pub async fn claim(c: &mut Conn, kinds: &[&str], owner: &str, now: i64, lease_ms
 
 /// Extends the lease and stores progress; answers whether cancellation was requested, or
 /// `None` when the lease was lost (another worker owns the job now).
-pub async fn heartbeat(c: &mut Conn, id: Uuid, owner: &str, now: i64, lease_ms: i64, progress: i64) -> Result<Option<bool>> {
+pub async fn heartbeat(
+    c: &mut Conn,
+    id: Uuid,
+    owner: &str,
+    now: i64,
+    lease_ms: i64,
+    progress: i64,
+) -> Result<Option<bool>> {
     Ok(sqlx::query_scalar(
         "UPDATE jobs SET lease_expires_at = $3, heartbeat_at = $4, progress = $5, updated_at = $4
          WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING cancel_requested",

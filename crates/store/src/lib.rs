@@ -10,12 +10,12 @@ pub mod accounts;
 pub mod assets;
 pub mod events;
 pub mod folders;
+pub mod jobs;
 pub mod list;
 pub mod projects;
-pub mod workspaces;
-pub mod versions;
 pub mod uploads;
-pub mod jobs;
+pub mod versions;
+pub mod workspaces;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -120,7 +120,15 @@ pub async fn lock(c: &mut Conn, id: Uuid, owner: &str, now: i64, until: i64) -> 
 }
 
 /// Advances the durable offset (only from the expected old offset) and releases the lease.
-pub async fn advance(c: &mut Conn, id: Uuid, from: i64, to: i64, owner: &str, now: i64, expires_at: i64) -> Result<bool> {
+pub async fn advance(
+    c: &mut Conn,
+    id: Uuid,
+    from: i64,
+    to: i64,
+    owner: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE uploads SET upload_offset = $3, updated_at = $5, expires_at = $6, lock_owner = NULL, lock_until = NULL
          WHERE id = $1 AND upload_offset = $2 AND lock_owner = $4",

@@ -100,7 +100,10 @@ pub async fn count(c: &mut Conn, asset: AssetId) -> Result<i64> {
 }
 
 /// Where a version lives: (workspace, project, asset) — for its events.
-pub async fn scope(c: &mut Conn, id: VersionId) -> Result<Option<(frameproof_domain::WorkspaceId, frameproof_domain::ProjectId, AssetId)>> {
+pub async fn scope(
+    c: &mut Conn,
+    id: VersionId,
+) -> Result<Option<(frameproof_domain::WorkspaceId, frameproof_domain::ProjectId, AssetId)>> {
     let row: Option<(Uuid, Uuid, Uuid)> = sqlx::query_as(
         "SELECT p.workspace_id, p.id, a.id FROM versions v JOIN assets a ON a.id = v.asset_id JOIN projects p ON p.id = a.project_id
          WHERE v.id = $1",

@@ -75,7 +75,8 @@ async fn admin_commands_provision_and_operate() {
     assert!(out.status.success() && text(&out.stderr).contains("database ok"), "{}", text(&out.stderr));
     // A mistyped data dir is refused, not silently created.
     let typo = dir.path().join("dta");
-    let out = run(&["admin", "create-token", "--data-dir", typo.to_str().unwrap(), "--email", "owner@example.com"], "", &[]);
+    let out =
+        run(&["admin", "create-token", "--data-dir", typo.to_str().unwrap(), "--email", "owner@example.com"], "", &[]);
     assert!(!out.status.success() && text(&out.stderr).contains("not a Frameproof data dir"), "{}", text(&out.stderr));
     assert!(!typo.exists());
 

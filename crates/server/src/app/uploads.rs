@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use frameproof_blobs::{AppendStop, BlobKey};
@@ -11,7 +12,6 @@ use frameproof_store::assets::{self, NewAsset};
 use frameproof_store::jobs::{self, NewJob};
 use frameproof_store::uploads::{self, NewUpload, UploadRow};
 use frameproof_store::{versions, workspaces};
-use axum::http::StatusCode;
 use futures::Stream;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -79,7 +79,10 @@ pub async fn create(state: &AppState, p: &Principal, req: CreateUpload) -> ApiRe
     }
     let parse_id = |k: &str| -> ApiResult<Option<Uuid>> {
         meta.get(k)
-            .map(|v| v.parse::<Uuid>().map_err(|_| ApiError::bad_request("invalid-upload-metadata", format!("{k} is not an id"))))
+            .map(|v| {
+                v.parse::<Uuid>()
+                    .map_err(|_| ApiError::bad_request("invalid-upload-metadata", format!("{k} is not an id")))
+            })
             .transpose()
     };
     let (folder_id, asset_id) = (parse_id("folder_id")?, parse_id("asset_id")?);
@@ -328,8 +331,15 @@ async fn finish(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<(AssetId
             )
             .await?;
             let row = assets::get(&mut tx, asset_id).await?.ok_or_else(ApiError::not_found)?;
-            record(&mut tx, event::ASSET_CREATED, now.0, &actor, EventScope::asset(project.workspace_id, project.id, asset_id), &AssetView::from(&row))
-                .await?;
+            record(
+                &mut tx,
+                event::ASSET_CREATED,
+                now.0,
+                &actor,
+                EventScope::asset(project.workspace_id, project.id, asset_id),
+                &AssetView::from(&row),
+            )
+            .await?;
             (row, project)
         }
         (None, Some(asset_id)) => {
@@ -408,7 +418,10 @@ fn asset_name(filename: &str) -> String {
 pub async fn terminate(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<()> {
     let upload = get(state, p, id).await?;
     if upload.completed_at.is_some() {
-        return Err(ApiError::conflict("upload-complete", "a finished upload cannot be terminated; delete the version instead"));
+        return Err(ApiError::conflict(
+            "upload-complete",
+            "a finished upload cannot be terminated; delete the version instead",
+        ));
     }
     let mut tx = state.store().begin().await?;
     uploads::delete(&mut tx, id).await?;

@@ -128,9 +128,14 @@ pub async fn tus_create(State(state): State<AppState>, p: Principal, headers: He
         return r;
     }
     if headers.contains_key("upload-defer-length") {
-        return err(ApiError::bad_request("defer-length-unsupported", "send Upload-Length; deferred length is not supported"));
+        return err(ApiError::bad_request(
+            "defer-length-unsupported",
+            "send Upload-Length; deferred length is not supported",
+        ));
     }
-    let Some(length) = header_str(&headers, "upload-length").and_then(|v| v.trim().parse::<i64>().ok()).filter(|l| *l >= 0) else {
+    let Some(length) =
+        header_str(&headers, "upload-length").and_then(|v| v.trim().parse::<i64>().ok()).filter(|l| *l >= 0)
+    else {
         return err(ApiError::bad_request("invalid-upload-length", "Upload-Length must be a whole number of bytes"));
     };
     let metadata_raw = header_str(&headers, "upload-metadata").unwrap_or("").to_owned();
@@ -167,7 +172,12 @@ pub async fn tus_create_slash(state: State<AppState>, p: Principal, headers: Hea
 /// Where an upload stands: `Upload-Offset` (the durable offset) and `Upload-Length`.
 #[utoipa::path(head, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = Uuid, Path)),
     responses((status = 200, description = "Upload-Offset, Upload-Length, Upload-Expires"), (status = 404), (status = 410)))]
-pub async fn tus_head(State(state): State<AppState>, p: Principal, headers: HeaderMap, ApiPath(id): ApiPath<Uuid>) -> Response {
+pub async fn tus_head(
+    State(state): State<AppState>,
+    p: Principal,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Response {
     if let Err(r) = check_version(&headers) {
         return r;
     }
@@ -223,7 +233,9 @@ pub async fn tus_patch(
             "PATCH bodies must be Content-Type: application/offset+octet-stream",
         ));
     }
-    let Some(offset) = header_str(&headers, "upload-offset").and_then(|v| v.trim().parse::<i64>().ok()).filter(|o| *o >= 0) else {
+    let Some(offset) =
+        header_str(&headers, "upload-offset").and_then(|v| v.trim().parse::<i64>().ok()).filter(|o| *o >= 0)
+    else {
         return err(ApiError::bad_request("invalid-upload-offset", "Upload-Offset must be a whole number of bytes"));
     };
     let checksum = match header_str(&headers, "upload-checksum").map(Checksum::parse).transpose() {
@@ -239,7 +251,12 @@ pub async fn tus_patch(
 /// Terminates an unfinished upload and deletes its bytes.
 #[utoipa::path(delete, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn tus_terminate(State(state): State<AppState>, p: Principal, headers: HeaderMap, ApiPath(id): ApiPath<Uuid>) -> Response {
+pub async fn tus_terminate(
+    State(state): State<AppState>,
+    p: Principal,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Response {
     if let Err(r) = check_version(&headers) {
         return r;
     }

@@ -20,7 +20,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// An asset's versions, newest first, with their processing state and derived media.
 #[utoipa::path(get, path = "/api/v1/assets/{id}/versions", tag = "versions", params(("id" = AssetId, Path)),
     responses((status = 200, body = Page<VersionView>), (status = 404, body = ErrorBody)))]
-pub async fn list_versions(State(state): State<AppState>, p: Principal, ApiPath(id): ApiPath<AssetId>) -> ApiResult<Json<Page<VersionView>>> {
+pub async fn list_versions(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<AssetId>,
+) -> ApiResult<Json<Page<VersionView>>> {
     Ok(Json(Page::all(versions::list(&state, &p, id).await?)))
 }
 
@@ -28,6 +32,10 @@ pub async fn list_versions(State(state): State<AppState>, p: Principal, ApiPath(
 /// its processing state and progress, and its derived media.
 #[utoipa::path(get, path = "/api/v1/versions/{id}", tag = "versions", params(("id" = VersionId, Path)),
     responses((status = 200, body = VersionView), (status = 404, body = ErrorBody)))]
-pub async fn get_version(State(state): State<AppState>, p: Principal, ApiPath(id): ApiPath<VersionId>) -> ApiResult<Json<VersionView>> {
+pub async fn get_version(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<VersionId>,
+) -> ApiResult<Json<VersionView>> {
     Ok(Json(versions::get(&state, &p, id).await?))
 }

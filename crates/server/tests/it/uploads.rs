@@ -83,7 +83,16 @@ async fn an_upload_in_pieces_resumes_at_the_durable_offset_and_becomes_v1() {
     let (srv, script, _, project) = setup().await;
     let tus = Tus { api: &script };
     let data = file_bytes(300_000);
-    let r = tus.create(data.len(), &meta(&[("filename", "Hero 30s.mov"), ("filetype", "video/quicktime"), ("folder_id", project["root_folder_id"].as_str().unwrap())])).await;
+    let r = tus
+        .create(
+            data.len(),
+            &meta(&[
+                ("filename", "Hero 30s.mov"),
+                ("filetype", "video/quicktime"),
+                ("folder_id", project["root_folder_id"].as_str().unwrap()),
+            ]),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(h(&r, "tus-resumable"), "1.0.0");
     assert_eq!(h(&r, "upload-offset"), "0");
@@ -95,7 +104,10 @@ async fn an_upload_in_pieces_resumes_at_the_durable_offset_and_becomes_v1() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(h(&r, "upload-offset"), "100000");
     let r = tus.head(&location).await;
-    assert_eq!((r.status(), h(&r, "upload-offset"), h(&r, "upload-length")), (StatusCode::OK, "100000".into(), "300000".into()));
+    assert_eq!(
+        (r.status(), h(&r, "upload-offset"), h(&r, "upload-length")),
+        (StatusCode::OK, "100000".into(), "300000".into())
+    );
     assert_eq!(h(&r, "cache-control"), "no-store");
     // A stale offset is refused and changes nothing.
     let r = tus.patch(&location, 0, data[..10].to_vec(), None).await;
@@ -125,7 +137,10 @@ async fn an_upload_in_pieces_resumes_at_the_durable_offset_and_becomes_v1() {
 
     // The version: v1, current, of a new asset named after the file.
     let v = script.get_ok(&format!("/api/v1/versions/{version_id}")).await;
-    assert_eq!((v["number"].as_i64(), v["filename"].as_str(), v["size_bytes"].as_i64()), (Some(1), Some("Hero 30s.mov"), Some(300_000)));
+    assert_eq!(
+        (v["number"].as_i64(), v["filename"].as_str(), v["size_bytes"].as_i64()),
+        (Some(1), Some("Hero 30s.mov"), Some(300_000))
+    );
     assert_eq!(v["current"], true);
     let asset = script.get_ok(&format!("/api/v1/assets/{}", v["asset_id"].as_str().unwrap())).await;
     assert_eq!((asset["name"].as_str(), asset["version_count"].as_i64()), (Some("Hero 30s"), Some(1)));
@@ -140,7 +155,8 @@ async fn an_upload_in_pieces_resumes_at_the_durable_offset_and_becomes_v1() {
     let r = tus.patch(&h(&r, "location"), 0, b"hello".to_vec(), None).await;
     let v2 = h(&r, "frameproof-version-id");
     let versions = script.get_ok(&format!("/api/v1/assets/{}/versions", asset["id"].as_str().unwrap())).await;
-    let numbers: Vec<i64> = versions["items"].as_array().unwrap().iter().map(|v| v["number"].as_i64().unwrap()).collect();
+    let numbers: Vec<i64> =
+        versions["items"].as_array().unwrap().iter().map(|v| v["number"].as_i64().unwrap()).collect();
     assert_eq!(numbers, [2, 1]);
     assert_eq!(versions["items"][0]["id"].as_str(), Some(v2.as_str()));
     assert_eq!(versions["items"][0]["current"], true);
@@ -155,7 +171,10 @@ async fn creation_with_upload_and_termination() {
         .request(Method::POST, "/api/v1/uploads/")
         .header("tus-resumable", "1.0.0")
         .header("upload-length", body.len().to_string())
-        .header("upload-metadata", meta(&[("filename", "note.txt"), ("folder_id", project["root_folder_id"].as_str().unwrap())]))
+        .header(
+            "upload-metadata",
+            meta(&[("filename", "note.txt"), ("folder_id", project["root_folder_id"].as_str().unwrap())]),
+        )
         .header("content-type", "application/offset+octet-stream")
         .body(body.clone())
         .send()
@@ -166,7 +185,12 @@ async fn creation_with_upload_and_termination() {
     assert!(!h(&r, "frameproof-version-id").is_empty());
 
     let tus = Tus { api: &script };
-    let r = tus.create(1000, &meta(&[("filename", "abandoned.mov"), ("folder_id", project["root_folder_id"].as_str().unwrap())])).await;
+    let r = tus
+        .create(
+            1000,
+            &meta(&[("filename", "abandoned.mov"), ("folder_id", project["root_folder_id"].as_str().unwrap())]),
+        )
+        .await;
     let location = h(&r, "location");
     tus.patch(&location, 0, vec![1; 100], None).await;
     let staging = srv.data_dir().join(format!("media/staging/{}", location.rsplit('/').next().unwrap()));
@@ -206,7 +230,14 @@ async fn protocol_errors_are_clear() {
     }
     let r = tus.create(10, &meta(&[("filename", "a.mov"), ("folder_id", folder)])).await;
     let location = h(&r, "location");
-    let r = script.request(Method::PATCH, &location).header("tus-resumable", "1.0.0").header("upload-offset", "0").body("x").send().await.unwrap();
+    let r = script
+        .request(Method::PATCH, &location)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-offset", "0")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let r = tus.patch(&location, 0, b"abc".to_vec(), Some("md5 AAAA".into())).await;
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "unsupported-checksum-algorithm");
@@ -229,7 +260,10 @@ async fn quota_refuses_an_upload_before_any_byte_is_stored() {
     let staging = srv.data_dir().join("media/staging");
     assert!(!staging.exists() || std::fs::read_dir(&staging).unwrap().next().is_none(), "nothing was stored");
     // Unfinished uploads reserve their length: two 600-byte uploads do not both fit in 1000.
-    assert_eq!(tus.create(600, &meta(&[("filename", "a.mov"), ("folder_id", folder)])).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        tus.create(600, &meta(&[("filename", "a.mov"), ("folder_id", folder)])).await.status(),
+        StatusCode::CREATED
+    );
     let r = tus.create(600, &meta(&[("filename", "b.mov"), ("folder_id", folder)])).await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
@@ -238,10 +272,18 @@ async fn quota_refuses_an_upload_before_any_byte_is_stored() {
 async fn uploads_belong_to_their_uploader_and_expire() {
     let (srv, script, ws, project) = setup().await;
     let tus = Tus { api: &script };
-    let r = tus.create(10, &meta(&[("filename", "a.mov"), ("folder_id", project["root_folder_id"].as_str().unwrap())])).await;
+    let r = tus
+        .create(10, &meta(&[("filename", "a.mov"), ("folder_id", project["root_folder_id"].as_str().unwrap())]))
+        .await;
     let location = h(&r, "location");
     let browser = Api::browser(&srv.url);
-    browser.post_ok("/api/v1/auth/login", json!({"email": "owner@example.com", "password": crate::kit::PASSWORD}), StatusCode::OK).await;
+    browser
+        .post_ok(
+            "/api/v1/auth/login",
+            json!({"email": "owner@example.com", "password": crate::kit::PASSWORD}),
+            StatusCode::OK,
+        )
+        .await;
     let member = srv.join(&browser, ws["id"].as_str().unwrap(), "mo@example.com", "member", &[]).await;
     let other = Tus { api: &member };
     assert_eq!(other.head(&location).await.status(), StatusCode::NOT_FOUND);
@@ -249,7 +291,9 @@ async fn uploads_belong_to_their_uploader_and_expire() {
     // A reviewer cannot upload at all.
     let p = project["id"].as_str().unwrap();
     let reviewer = srv.join(&browser, ws["id"].as_str().unwrap(), "rita@example.com", "reviewer", &[p]).await;
-    let r = Tus { api: &reviewer }.create(10, &meta(&[("filename", "a.mov"), ("folder_id", project["root_folder_id"].as_str().unwrap())])).await;
+    let r = Tus { api: &reviewer }
+        .create(10, &meta(&[("filename", "a.mov"), ("folder_id", project["root_folder_id"].as_str().unwrap())]))
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Past its expiry an unfinished upload is gone.
     srv.clock.advance_ms(8 * 86_400_000);
