@@ -49,10 +49,10 @@ fn http_date(ms: i64) -> String {
     httpdate::fmt_http_date(t)
 }
 
-/// Refuses requests for another protocol version with 412 and the version we speak.
-fn check_version(h: &HeaderMap) -> Result<(), Response> {
+/// The 412 answer (naming the version we speak) for a request in another tus version.
+fn check_version(h: &HeaderMap) -> Option<Response> {
     match header_str(h, "tus-resumable") {
-        Some(TUS_VERSION) => Ok(()),
+        Some(TUS_VERSION) => None,
         _ => {
             let mut r = ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
@@ -61,7 +61,7 @@ fn check_version(h: &HeaderMap) -> Result<(), Response> {
             )
             .into_response();
             set(&mut r, "tus-version", TUS_VERSION);
-            Err(tus(r))
+            Some(tus(r))
         }
     }
 }
@@ -74,10 +74,8 @@ fn patched_response(p: &Patched, status: StatusCode, location: Option<String>) -
     let mut r = status.into_response();
     set(&mut r, "upload-offset", p.offset);
     set(&mut r, "upload-expires", http_date(p.expires_at));
-    if let Some(loc) = location {
-        if let Ok(v) = HeaderValue::from_str(&loc) {
-            r.headers_mut().insert(header::LOCATION, v);
-        }
+    if let Some(v) = location.and_then(|loc| HeaderValue::from_str(&loc).ok()) {
+        r.headers_mut().insert(header::LOCATION, v);
     }
     if let Some((asset, version)) = p.finished {
         set(&mut r, "frameproof-asset-id", asset);
@@ -124,7 +122,7 @@ pub async fn tus_options_slash(state: State<AppState>) -> Response {
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody),
         (status = 413, description = "quota-exceeded, upload-too-large", body = ErrorBody)))]
 pub async fn tus_create(State(state): State<AppState>, p: Principal, headers: HeaderMap, body: Body) -> Response {
-    if let Err(r) = check_version(&headers) {
+    if let Some(r) = check_version(&headers) {
         return r;
     }
     if headers.contains_key("upload-defer-length") {
@@ -178,7 +176,7 @@ pub async fn tus_head(
     headers: HeaderMap,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Response {
-    if let Err(r) = check_version(&headers) {
+    if let Some(r) = check_version(&headers) {
         return r;
     }
     match uploads::get(&state, &p, id).await {
@@ -223,7 +221,7 @@ pub async fn tus_patch(
     ApiPath(id): ApiPath<Uuid>,
     body: Body,
 ) -> Response {
-    if let Err(r) = check_version(&headers) {
+    if let Some(r) = check_version(&headers) {
         return r;
     }
     if !header_str(&headers, "content-type").is_some_and(|c| c.starts_with(OFFSET_OCTET_STREAM)) {
@@ -257,7 +255,7 @@ pub async fn tus_terminate(
     headers: HeaderMap,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Response {
-    if let Err(r) = check_version(&headers) {
+    if let Some(r) = check_version(&headers) {
         return r;
     }
     match uploads::terminate(&state, &p, id).await {
