@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use frameproof_store::{accounts, assets, folders, projects};
+use frameproof_blobs::BlobKey;
+use frameproof_store::{accounts, assets, folders, projects, uploads};
 use tokio::sync::watch;
 
 use crate::state::AppState;
@@ -21,6 +22,31 @@ pub async fn run_once(state: &AppState) -> Result<u64, frameproof_store::StoreEr
     n += projects::purge_deleted(&mut tx, cutoff).await?;
     accounts::prune_login_failures(&mut tx, now - limits.login_failure_window_secs * 1000).await?;
     tx.commit().await?;
+    n += collect_uploads(state, now).await?;
+    Ok(n)
+}
+
+/// Deletes unfinished uploads past their expiry (row and staging bytes), and the rows of
+/// finished uploads after a day (clients only HEAD them right after finishing).
+async fn collect_uploads(state: &AppState, now: i64) -> Result<u64, frameproof_store::StoreError> {
+    let expired = {
+        let mut c = state.store().reader().await?;
+        uploads::expired(&mut c, now, 86_400_000).await?
+    };
+    let mut n = 0;
+    for u in expired {
+        if u.completed_at.is_none()
+            && let Ok(key) = BlobKey::new(u.staging_key.clone())
+            && let Err(e) = state.blobs().delete(&key).await
+        {
+            tracing::warn!(error = %e, upload = %u.id, "deleting an expired upload's bytes failed; will retry");
+            continue;
+        }
+        let mut tx = state.store().begin().await?;
+        uploads::delete(&mut tx, u.id).await?;
+        tx.commit().await?;
+        n += 1;
+    }
     Ok(n)
 }
 

@@ -295,8 +295,15 @@ async fn uploads_belong_to_their_uploader_and_expire() {
         .create(10, &meta(&[("filename", "a.mov"), ("folder_id", project["root_folder_id"].as_str().unwrap())]))
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    // Past its expiry an unfinished upload is gone.
+    // Past its expiry an unfinished upload is gone, and housekeeping deletes its bytes.
+    tus.patch(&location, 0, b"12345".to_vec(), None).await;
+    let staging = srv.data_dir().join(format!("media/staging/{}", location.rsplit('/').next().unwrap()));
+    assert!(staging.exists());
     srv.clock.advance_ms(8 * 86_400_000);
     let r = tus.head(&location).await;
     assert_eq!(r.status(), StatusCode::GONE);
+    let state = &srv.running.as_ref().unwrap().state;
+    frameproof_server::housekeeping::run_once(state).await.unwrap();
+    assert!(!staging.exists(), "expired upload bytes are collected");
+    assert_eq!(tus.head(&location).await.status(), StatusCode::NOT_FOUND);
 }
