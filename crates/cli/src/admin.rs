@@ -105,7 +105,8 @@ async fn open(config_path: Option<&Path>, data_dir: Option<&PathBuf>, create: bo
     std::fs::create_dir_all(&dir).with_context(|| format!("creating the data dir {}", dir.display()))?;
     let store = Store::open_in(&dir).await.with_context(|| format!("opening the database in {}", dir.display()))?;
     let blobs = frameproof_blobs::Blobs::local(dir.join("media")).await.context("opening the media store")?;
-    Ok(AppState::new(store, blobs, config, Arc::new(SystemClock), String::from("http://127.0.0.1:8080")))
+    AppState::new(store, blobs, config, Arc::new(SystemClock), String::from("http://127.0.0.1:8080"))
+        .context("loading the server keys")
 }
 
 fn api(e: frameproof_server::error::ApiError) -> anyhow::Error {

@@ -40,7 +40,7 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the API, the events stream and background housekeeping.
+    /// Serve the API, the web app, the events stream, and run media jobs and housekeeping.
     Serve {
         /// Where the database and media live (config: server.data_dir; default ./data).
         #[arg(long, value_name = "DIR")]
@@ -48,6 +48,12 @@ enum Command {
         /// Address to listen on; port 0 picks a free one (config: server.listen; default 127.0.0.1:8080).
         #[arg(long, value_name = "ADDR:PORT")]
         listen: Option<SocketAddr>,
+    },
+    /// Run media jobs only (no HTTP), against the same data dir as a server: for more workers.
+    Worker {
+        /// Where the database and media live (config: server.data_dir; default ./data).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
     /// Provisioning and operations on a data dir, no server needed.
     Admin {
@@ -94,6 +100,22 @@ fn env_vars() -> Vec<(String, String)> {
     std::env::vars().collect()
 }
 
+/// A job runner over a server's state (same database, blobs, tools and clock).
+fn runner(state: &frameproof_server::state::AppState) -> frameproof_jobs::Runner {
+    let clock = state.clock();
+    frameproof_jobs::Runner {
+        ctx: frameproof_jobs::Ctx {
+            store: state.store().clone(),
+            blobs: state.blobs().clone(),
+            tools: state.tools().clone(),
+            clock: Arc::new(move || clock.now().0),
+            progress: Arc::default(),
+        },
+        worker_id: frameproof_jobs::worker_id(),
+        concurrency: state.config().media.concurrency as usize,
+    }
+}
+
 /// The configuration with `--data-dir` / `--listen` applied on top.
 pub(crate) fn load_config(
     cli_config: Option<&std::path::Path>,
@@ -117,7 +139,31 @@ async fn run(cli: Cli) -> Result<()> {
             tracing::info!(data_dir = %config.server.data_dir.display(), "starting frameproof {}", env!("CARGO_PKG_VERSION"));
             let running =
                 frameproof_server::start(config, Arc::new(SystemClock)).await.context("starting the server")?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let jobs = tokio::spawn(runner(&running.state).run(stopped));
             running.until_signalled().await.context("serving")?;
+            let _ = stop.send(true);
+            let _ = jobs.await;
+            Ok(())
+        }
+        Command::Worker { data_dir } => {
+            let config = load_config(cli.config.as_deref(), data_dir.as_ref(), None)?;
+            let dir = config.server.data_dir.clone();
+            if !dir.join(frameproof_store::DB_FILE).is_file() {
+                anyhow::bail!("{} is not a Frameproof data dir (start `frameproof serve` on it first)", dir.display());
+            }
+            let store = frameproof_store::Store::open_in(&dir).await.context("opening the database")?;
+            let blobs = frameproof_blobs::Blobs::local(dir.join("media")).await.context("opening the media store")?;
+            let state =
+                frameproof_server::state::AppState::new(store, blobs, config, Arc::new(SystemClock), String::new())
+                    .context("loading the server keys")?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let runner = runner(&state);
+            tracing::info!(worker = %runner.worker_id, "worker started");
+            let jobs = tokio::spawn(runner.run(stopped));
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = stop.send(true);
+            let _ = jobs.await;
             Ok(())
         }
         Command::Admin { command } => admin::run(cli.config.as_deref(), command).await,

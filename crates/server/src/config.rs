@@ -77,6 +77,8 @@ pub struct LimitsConfig {
     pub max_upload_bytes: i64,
     /// An unfinished upload is kept this long after its last byte arrived, then deleted.
     pub upload_expiry_hours: i64,
+    /// Signed media URLs (proxies, stills) work this long, in seconds (at most 300).
+    pub media_url_lifetime_secs: i64,
 }
 
 impl Default for LimitsConfig {
@@ -93,6 +95,7 @@ impl Default for LimitsConfig {
             login_failure_window_secs: 15 * 60,
             max_upload_bytes: 256 * 1024 * 1024 * 1024,
             upload_expiry_hours: 24 * 7,
+            media_url_lifetime_secs: 300,
         }
     }
 }
@@ -167,11 +170,18 @@ impl Config {
             ("limits.login_failure_window_secs", l.login_failure_window_secs),
             ("limits.max_upload_bytes", l.max_upload_bytes),
             ("limits.upload_expiry_hours", l.upload_expiry_hours),
+            ("limits.media_url_lifetime_secs", l.media_url_lifetime_secs),
         ];
         for (key, v) in positive {
             if v <= 0 {
                 return Err(format!("{key} must be positive, got {v}"));
             }
+        }
+        if l.media_url_lifetime_secs > 300 {
+            return Err(format!(
+                "limits.media_url_lifetime_secs must be at most 300, got {}",
+                l.media_url_lifetime_secs
+            ));
         }
         if l.max_page_size == 0 || l.json_body_max_bytes == 0 || self.media.concurrency == 0 {
             return Err(String::from(

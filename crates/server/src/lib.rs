@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod housekeeping;
+pub mod media_urls;
 pub mod metrics;
 pub mod model;
 pub mod routes;
@@ -207,7 +208,8 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         .await
         .map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
-    let state = AppState::new(store, blobs, config, clock, format!("http://{addr}"));
+    let state = AppState::new(store, blobs, config, clock, format!("http://{addr}"))
+        .map_err(|e| StartError::Media(format!("loading the media-URL key: {e}")))?;
     let (stop, mut stopped) = watch::channel(false);
     let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {

@@ -384,6 +384,8 @@ pub struct RenditionView {
     /// Extra facts (a sprite sheet's tile index, …).
     #[schema(value_type = Object)]
     pub meta: serde_json::Value,
+    /// A short-lived signed URL for the file (supports HTTP Range).
+    pub url: Option<String>,
 }
 
 impl From<&RenditionRow> for RenditionView {
@@ -396,6 +398,7 @@ impl From<&RenditionRow> for RenditionView {
             height: r.height,
             frame_count: r.frame_count,
             meta: serde_json::from_str(&r.meta).unwrap_or(serde_json::Value::Null),
+            url: None,
         }
     }
 }

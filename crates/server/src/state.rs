@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use frameproof_blobs::Blobs;
 use frameproof_domain::Timestamp;
+use frameproof_media::Tools;
 use frameproof_store::Store;
 use tokio::sync::watch;
 
@@ -19,6 +20,8 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     store: Store,
     blobs: Blobs,
+    tools: Tools,
+    media_key: Vec<u8>,
     config: Config,
     clock: Arc<dyn Clock>,
     metrics: Metrics,
@@ -29,14 +32,45 @@ struct Inner {
 }
 
 impl AppState {
-    pub fn new(store: Store, blobs: Blobs, config: Config, clock: Arc<dyn Clock>, base_url: String) -> Self {
+    /// The state over an opened store and blob store. Loads (or, on first use, creates) the
+    /// media-URL signing key in the data dir.
+    pub fn new(
+        store: Store,
+        blobs: Blobs,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        base_url: String,
+    ) -> std::io::Result<Self> {
         let base_url = config.server.public_url.clone().unwrap_or(base_url).trim_end_matches('/').to_owned();
         let (stopping, _) = watch::channel(false);
-        Self(Arc::new(Inner { store, blobs, config, clock, metrics: Metrics::default(), base_url, stopping }))
+        let media = &config.media;
+        let tools = Tools::new(media.ffmpeg.clone(), media.ffprobe.clone(), media.concurrency as usize);
+        let media_key = crate::media_urls::load_or_create_key(&config.server.data_dir)?;
+        Ok(Self(Arc::new(Inner {
+            store,
+            blobs,
+            tools,
+            media_key,
+            config,
+            clock,
+            metrics: Metrics::default(),
+            base_url,
+            stopping,
+        })))
     }
 
     pub fn store(&self) -> &Store {
         &self.0.store
+    }
+
+    /// The key that signs media URLs.
+    pub fn media_key(&self) -> &[u8] {
+        &self.0.media_key
+    }
+
+    /// The media tools (ffmpeg/ffprobe), shared with the in-process job runner.
+    pub fn tools(&self) -> &Tools {
+        &self.0.tools
     }
 
     pub fn blobs(&self) -> &Blobs {
@@ -49,6 +83,11 @@ impl AppState {
 
     pub fn now(&self) -> Timestamp {
         self.0.clock.now()
+    }
+
+    /// The clock itself (for the job runner).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.0.clock.clone()
     }
 
     pub fn metrics(&self) -> &Metrics {

@@ -183,6 +183,12 @@ pub async fn set_state(c: &mut Conn, id: VersionId, state: &str, reason: Option<
     Ok(())
 }
 
+/// The measured frame count of the verified proxy (the truth for frame indexes).
+pub async fn set_probed_frames(c: &mut Conn, id: VersionId, frames: i64) -> Result<()> {
+    sqlx::query("UPDATE versions SET frame_count = $2 WHERE id = $1").bind(id.0).bind(frames).execute(c).await?;
+    Ok(())
+}
+
 pub async fn set_progress(c: &mut Conn, id: VersionId, progress: i64) -> Result<()> {
     sqlx::query("UPDATE versions SET progress = $2 WHERE id = $1").bind(id.0).bind(progress).execute(c).await?;
     Ok(())

@@ -6,11 +6,11 @@ use frameproof_store::assets::AssetRow;
 use frameproof_store::projects::ProjectRow;
 use frameproof_store::{Conn, versions};
 
-use crate::access;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::model::VersionView;
 use crate::state::AppState;
+use crate::{access, media_urls};
 
 /// A version the caller can reach, with its asset and project.
 pub async fn reach(
@@ -23,13 +23,25 @@ pub async fn reach(
     Ok((v, asset, project, role))
 }
 
+/// Gives each rendition a signed URL valid for the configured lifetime.
+pub fn sign_urls(state: &AppState, view: &mut VersionView, renditions: &[versions::RenditionRow]) {
+    let exp = state.now().0 / 1000 + state.config().limits.media_url_lifetime_secs;
+    for (r, row) in view.renditions.iter_mut().zip(renditions) {
+        if let Some(file) = row.blob_key.rsplit('/').next().filter(|f| media_urls::valid_file(f)) {
+            r.url = Some(media_urls::sign(state.media_key(), view.id, file, exp));
+        }
+    }
+}
+
 pub async fn list(state: &AppState, p: &Principal, asset: AssetId) -> ApiResult<Vec<VersionView>> {
     let mut c = state.store().reader().await?;
     let (a, _, _) = access::asset(&mut c, p, asset, false).await?;
     let mut out = Vec::new();
     for v in versions::of_asset(&mut c, asset).await? {
         let r = versions::renditions(&mut c, v.id).await?;
-        out.push(VersionView::new(&v, a.current_version_id == Some(v.id.0), &r));
+        let mut view = VersionView::new(&v, a.current_version_id == Some(v.id.0), &r);
+        sign_urls(state, &mut view, &r);
+        out.push(view);
     }
     Ok(out)
 }
@@ -38,5 +50,7 @@ pub async fn get(state: &AppState, p: &Principal, id: VersionId) -> ApiResult<Ve
     let mut c = state.store().reader().await?;
     let (v, asset, _, _) = reach(&mut c, p, id).await?;
     let r = versions::renditions(&mut c, v.id).await?;
-    Ok(VersionView::new(&v, asset.current_version_id == Some(v.id.0), &r))
+    let mut view = VersionView::new(&v, asset.current_version_id == Some(v.id.0), &r);
+    sign_urls(state, &mut view, &r);
+    Ok(view)
 }

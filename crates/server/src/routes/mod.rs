@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod events;
 pub mod folders;
+pub mod media;
 pub mod projects;
 pub mod system;
 pub mod uploads;
@@ -75,6 +76,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(events::router())
         .merge(uploads::router())
         .merge(versions::router())
+        .merge(media::router())
 }
 
 /// The OpenAPI document (what `GET /api/v1/openapi.json` and `frameproof openapi` print).

@@ -14,6 +14,7 @@ pub struct TestServer {
     pub clock: ManualClock,
     pub running: Option<Running>,
     _dir: tempfile::TempDir,
+    _jobs: tokio::sync::watch::Sender<bool>,
 }
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -31,7 +32,22 @@ impl TestServer {
         tune(&mut config);
         let clock = ManualClock::new(Timestamp(1_795_000_000_000));
         let running = start(config, Arc::new(clock.clone())).await.unwrap();
-        Self { url: running.url(), clock, running: Some(running), _dir: dir }
+        // The in-process job runner, as `frameproof serve` runs it.
+        let state = running.state.clone();
+        let runner = frameproof_jobs::Runner {
+            ctx: frameproof_jobs::Ctx {
+                store: state.store().clone(),
+                blobs: state.blobs().clone(),
+                tools: state.tools().clone(),
+                clock: Arc::new(move || state.now().0),
+                progress: Arc::default(),
+            },
+            worker_id: frameproof_jobs::worker_id(),
+            concurrency: 1,
+        };
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(runner.run(stopped));
+        Self { url: running.url(), clock, running: Some(running), _dir: dir, _jobs: stop }
     }
 
     /// The server's data dir.

@@ -8,6 +8,7 @@ mod kit;
 mod auth;
 mod bad_input;
 mod events;
+mod ingest;
 mod openapi;
 mod uploads;
 mod walk;

@@ -1,0 +1,138 @@
+//! Media: signed-URL file serving (with HTTP Range) and frame-exact stills.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use frameproof_blobs::BlobKey;
+use frameproof_domain::{FrameRate, VersionId};
+use frameproof_store::versions;
+use serde::Deserialize;
+use tower::ServiceExt;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::versions::reach;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::media_urls;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(media_file)).routes(routes!(frame_still))
+}
+
+/// The signature part of a media URL.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Signed {
+    /// Expiry, seconds since the epoch.
+    pub exp: i64,
+    /// HMAC signature.
+    pub sig: String,
+}
+
+fn gone() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "media-url-invalid",
+        "this media link is invalid or has expired; reload the page",
+    )
+}
+
+/// A file of a version's derived media, by signed URL (no session needed; the URL is the
+/// permission and lasts at most five minutes). Supports `Range`; answers
+/// `Cache-Control: private` no longer than the URL's lifetime.
+#[utoipa::path(get, path = "/api/v1/media/{version}/{file}", tag = "versions", security(()),
+    params(("version" = VersionId, Path), ("file" = String, Path), Signed),
+    responses((status = 200, description = "The file"), (status = 206, description = "Part of the file (Range)"),
+        (status = 403, description = "media-url-invalid", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn media_file(
+    State(state): State<AppState>,
+    ApiPath((version, file)): ApiPath<(VersionId, String)>,
+    ApiQuery(signed): ApiQuery<Signed>,
+    req: Request,
+) -> ApiResult<Response> {
+    let now = state.now().0 / 1000;
+    if !media_urls::valid_file(&file)
+        || signed.exp < now
+        || !media_urls::verify(state.media_key(), version, &file, signed.exp, &signed.sig)
+    {
+        return Err(gone());
+    }
+    let key = BlobKey::new(format!("derived/{version}/{file}")).map_err(|_| gone())?;
+    let path = state.blobs().path(&key);
+    if !path.is_file() {
+        return Err(ApiError::not_found());
+    }
+    let mut resp =
+        tower_http::services::ServeFile::new(path).oneshot(req).await.map_err(ApiError::internal)?.map(Body::new);
+    let max_age = (signed.exp - now).clamp(0, state.config().limits.media_url_lifetime_secs);
+    if let Ok(v) = HeaderValue::from_str(&format!("private, max-age={max_age}")) {
+        resp.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(resp)
+}
+
+/// Exactly frame `n` of the version's proxy as a JPEG (`/frames/42.jpg`; frames count from 0).
+/// Made on first request, then cached.
+#[utoipa::path(get, path = "/api/v1/versions/{id}/frames/{frame}", tag = "versions",
+    params(("id" = VersionId, Path), ("frame" = String, Path, description = "`N.jpg`, N from 0 to frame_count − 1")),
+    responses((status = 200, description = "image/jpeg", content_type = "image/jpeg"), (status = 400, body = ErrorBody),
+        (status = 404, description = "not-found, frame-out-of-range", body = ErrorBody), (status = 409, description = "not-playable", body = ErrorBody)))]
+pub async fn frame_still(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath((id, frame)): ApiPath<(VersionId, String)>,
+) -> ApiResult<Response> {
+    let n: u64 =
+        frame.strip_suffix(".jpg").unwrap_or(&frame).parse().map_err(|_| {
+            ApiError::bad_request("invalid-frame", "name a frame as N.jpg, with N a whole number from 0")
+        })?;
+    let (v, proxy) = {
+        let mut c = state.store().reader().await?;
+        let (v, _, _, _) = reach(&mut c, &p, id).await?;
+        let proxy = versions::renditions(&mut c, id)
+            .await?
+            .into_iter()
+            .filter(|r| r.name.starts_with("proxy_") && r.content_type == "video/mp4")
+            .min_by_key(|r| r.width.unwrap_or(i64::MAX));
+        (v, proxy)
+    };
+    let (Some(proxy), Some(num), Some(den), Some(frames)) = (proxy, v.rate_num, v.rate_den, v.frame_count) else {
+        return Err(ApiError::conflict("not-playable", "this version has no video proxy yet"));
+    };
+    if n >= u64::try_from(frames).unwrap_or(0) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "frame-out-of-range",
+            format!("frame {n} is past the end: this version has frames 0 to {}", frames - 1),
+        ));
+    }
+    let rate = FrameRate::new(u64::try_from(num).unwrap_or(0), u64::try_from(den).unwrap_or(0))
+        .ok_or_else(|| ApiError::conflict("not-playable", "this version has no frame rate"))?;
+    let key = BlobKey::new(format!("derived/{id}/frame_{n}.jpg")).map_err(ApiError::internal)?;
+    if state.blobs().len(&key).await.map_err(ApiError::internal)?.is_none() {
+        let proxy_path = state.blobs().path(&BlobKey::new(proxy.blob_key).map_err(ApiError::internal)?);
+        let scratch = state
+            .blobs()
+            .scratch(&format!("frame-{id}-{n}-{}", rand::random::<u32>()))
+            .await
+            .map_err(ApiError::internal)?;
+        let out = scratch.join("still.jpg");
+        let made = frameproof_media::extract_frame(state.tools(), &proxy_path, rate, n, &out, None).await;
+        let kept = match made {
+            Ok(()) => state.blobs().put_file(&out, &key).await.map_err(ApiError::internal).map(|_| ()),
+            Err(e) => Err(ApiError::internal(e)),
+        };
+        let _ = tokio::fs::remove_dir_all(&scratch).await;
+        kept?;
+    }
+    let bytes = tokio::fs::read(state.blobs().path(&key)).await.map_err(ApiError::internal)?;
+    let mut resp = Response::new(Body::from(bytes));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
+    Ok(resp.into_response())
+}

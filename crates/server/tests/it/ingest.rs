@@ -1,0 +1,153 @@
+//! A finished upload is ingested: hashed, probed, proxied, verified, given a poster and a
+//! waveform; its stills are exact frames; its media is served by signed URL with Range; bad
+//! files end as failed versions with a reason.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::Digest;
+
+use crate::kit::{Api, TestServer};
+
+/// Uploads `bytes` as `filename` into `folder` in one request; answers the version id.
+async fn upload(api: &Api, folder: &str, filename: &str, bytes: Vec<u8>) -> String {
+    let meta = format!("filename {},folder_id {}", STANDARD.encode(filename), STANDARD.encode(folder));
+    let r = api
+        .request(Method::POST, "/api/v1/uploads")
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", bytes.len().to_string())
+        .header("upload-metadata", meta)
+        .header("content-type", "application/offset+octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.headers()["frameproof-version-id"].to_str().unwrap().to_owned()
+}
+
+/// Polls a version until its processing ends (ready or failed).
+async fn settled(api: &Api, version: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let v = api.get_ok(&format!("/api/v1/versions/{version}")).await;
+        if v["processing_state"] == "ready" || v["processing_state"] == "failed" {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still {} after 90 s", v["processing_state"]);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn clip(dir: &std::path::Path) -> Vec<u8> {
+    let out = dir.join("clip.mov");
+    let status = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x180:rate=30000/1001",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440",
+        ])
+        .args(["-t", "2", "-c:v", "libx264", "-bf", "3", "-c:a", "aac", "-timecode", "01:00:00;00", "-shortest"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(out).unwrap()
+}
+
+async fn owner_with_project(srv: &TestServer) -> (Api, Value) {
+    let (owner, ws) = srv.owner().await;
+    let token = owner.post_ok("/api/v1/account/tokens", json!({"name": "t"}), StatusCode::CREATED).await;
+    let api = Api::token(&srv.url, token["token"].as_str().unwrap());
+    let project = api.create_project(ws["id"].as_str().unwrap(), "Ingest").await;
+    (api, project)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_video_upload_becomes_a_verified_playable_version() {
+    let srv = TestServer::start().await;
+    let (api, project) = owner_with_project(&srv).await;
+    let bytes = clip(srv.data_dir());
+    let source_sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let version = upload(&api, project["root_folder_id"].as_str().unwrap(), "clip.mov", bytes).await;
+    let v = settled(&api, &version).await;
+    assert_eq!(v["processing_state"], "ready", "{v}");
+    assert_eq!(v["kind"], "video");
+    assert_eq!(v["sha256"].as_str(), Some(source_sha.as_str()));
+    assert_eq!(v["frame_rate"], json!({"num": 30000, "den": 1001}));
+    assert_eq!(v["frame_count"], 60);
+    assert_eq!(v["start_timecode"], "01:00:00;00");
+    assert_eq!((v["width"].as_i64(), v["height"].as_i64()), (Some(320), Some(180)));
+    assert_eq!(v["progress"], 100);
+    let names: Vec<&str> = v["renditions"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"proxy_540p") && names.contains(&"poster") && names.contains(&"waveform"), "{names:?}");
+    let proxy = v["renditions"].as_array().unwrap().iter().find(|r| r["name"] == "proxy_540p").unwrap();
+    assert_eq!(
+        (proxy["width"].as_i64(), proxy["height"].as_i64(), proxy["frame_count"].as_i64()),
+        (Some(320), Some(180), Some(60)),
+        "never upscaled"
+    );
+
+    // The proxy by signed URL, with Range.
+    let url = format!("{}{}", srv.url, proxy["url"].as_str().unwrap());
+    let c = reqwest::Client::new();
+    let r = c.get(&url).header("range", "bytes=0-99").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert!(r.headers()["cache-control"].to_str().unwrap().starts_with("private, max-age="));
+    assert_eq!(r.bytes().await.unwrap().len(), 100);
+    let tampered = url.replace("proxy_540p.mp4", "poster.jpg");
+    let r = c.get(&tampered).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // After its lifetime the URL stops working.
+    srv.clock.advance_ms(301_000);
+    assert_eq!(c.get(&url).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+
+    // Stills: exact frames as JPEG; past the end is a clear 404.
+    let r = api.request(Method::GET, &format!("/api/v1/versions/{version}/frames/59.jpg")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert!(r.bytes().await.unwrap().starts_with(&[0xFF, 0xD8]));
+    let (s, b) = api.get(&format!("/api/v1/versions/{version}/frames/60.jpg")).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::NOT_FOUND, Some("frame-out-of-range")));
+    let (s, b) = api.get(&format!("/api/v1/versions/{version}/frames/x.jpg")).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid-frame")));
+
+    // Storage counts the original and the derived media.
+    let ws = api.get_ok(&format!("/api/v1/workspaces/{}", project["workspace_id"].as_str().unwrap())).await;
+    assert!(ws["storage"]["derived_bytes"].as_i64().unwrap() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_files_end_as_failed_versions_with_a_reason() {
+    let srv = TestServer::start().await;
+    let (api, project) = owner_with_project(&srv).await;
+    let folder = project["root_folder_id"].as_str().unwrap().to_owned();
+    let good = clip(srv.data_dir());
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.mp4", Vec::new(), "empty"),
+        ("random.mp4", (0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect(), "not a video"),
+        ("truncated.mov", good[..good.len() / 3].to_vec(), ""),
+        (
+            "playlist.m3u8",
+            b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://169.254.169.254/latest\n#EXT-X-ENDLIST\n".to_vec(),
+            "refused",
+        ),
+    ];
+    for (name, bytes, words) in cases {
+        let version = upload(&api, &folder, name, bytes).await;
+        let v = settled(&api, &version).await;
+        assert_eq!(v["processing_state"], "failed", "{name}: {v}");
+        let reason = v["failure_reason"].as_str().unwrap_or_default().to_lowercase();
+        assert!(!reason.is_empty() && reason.contains(words), "{name}: {reason}");
+    }
+}
