@@ -113,6 +113,7 @@ fn runner(state: &frameproof_server::state::AppState) -> frameproof_jobs::Runner
         },
         worker_id: frameproof_jobs::worker_id(),
         concurrency: state.config().media.concurrency as usize,
+        lease_ms: i64::from(state.config().media.job_lease_secs) * 1000,
     }
 }
 

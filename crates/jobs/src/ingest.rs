@@ -71,11 +71,11 @@ async fn transition(
 ) -> Result<(), JobError> {
     let now = ctx.now();
     let mut tx = ctx.store.begin().await?;
-    versions::set_state(&mut tx, version, state, reason, now).await?;
     versions::set_progress(&mut tx, version, progress).await?;
-    let payload =
-        serde_json::json!({ "id": version, "processing_state": state, "failure_reason": reason, "progress": progress });
-    version_event(&mut tx, &format!("version.{state}"), version, payload, now).await?;
+    if versions::set_state(&mut tx, version, state, reason, now).await? {
+        let payload = serde_json::json!({ "id": version, "processing_state": state, "failure_reason": reason, "progress": progress });
+        version_event(&mut tx, &format!("version.{state}"), version, payload, now).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -107,9 +107,10 @@ impl Dial<'_> {
 /// Marks the version failed after its job gave up (called by the runtime and the reaper).
 pub async fn give_up(c: &mut Conn, job: &JobRow, reason: &str, now: i64) {
     let Ok(p) = serde_json::from_str::<Payload>(&job.payload) else { return };
-    let _ = versions::set_state(c, p.version_id, "failed", Some(reason), now).await;
-    let payload = serde_json::json!({ "id": p.version_id, "processing_state": "failed", "failure_reason": reason });
-    let _ = version_event(c, "version.failed", p.version_id, payload, now).await;
+    if let Ok(true) = versions::set_state(c, p.version_id, "failed", Some(reason), now).await {
+        let payload = serde_json::json!({ "id": p.version_id, "processing_state": "failed", "failure_reason": reason });
+        let _ = version_event(c, "version.failed", p.version_id, payload, now).await;
+    }
 }
 
 async fn sha256_of(path: &Path) -> Result<String, JobError> {
@@ -356,11 +357,79 @@ async fn video(
         },
     )
     .await?;
-    dial.set(95).await;
+    dial.set(93).await;
+    sprites(ctx, id, &proxy, frames, info, scratch).await?;
+    dial.set(96).await;
     if !probe.audio.is_empty() {
         waveform(ctx, id, input, scratch).await?;
     }
     Ok(())
+}
+
+/// Scrub-preview sprite sheets (at most ~300 tiles) and their index: tile i shows frame
+/// i × every, on sheet i / 100.
+async fn sprites(
+    ctx: &Ctx,
+    id: VersionId,
+    proxy: &Path,
+    frames: u64,
+    info: &frameproof_media::VideoInfo,
+    scratch: &Path,
+) -> Result<(), JobError> {
+    let every = frames.div_ceil(300).max(1);
+    let layout = frameproof_media::sprite_layout(frames, every, info.display_width, info.display_height);
+    let pattern = scratch.join("sprite_%03d.jpg");
+    frameproof_media::stills::sprite(&ctx.tools, proxy, &pattern, &layout)
+        .await
+        .map_err(|e| JobError::Retry(format!("drawing the scrub sprites: {e}")))?;
+    let mut sheets = Vec::new();
+    for sheet in 0..layout.sheets {
+        let file = scratch.join(format!("sprite_{sheet:03}.jpg"));
+        let name = format!("sprite_{sheet:03}");
+        keep(
+            ctx,
+            id,
+            "jpg",
+            Output {
+                name: &name,
+                file: &file,
+                content_type: "image/jpeg",
+                width: None,
+                height: None,
+                frames: None,
+                meta: serde_json::json!({ "sheet": sheet }),
+            },
+        )
+        .await?;
+        sheets.push(format!("{name}.jpg"));
+    }
+    let index = serde_json::json!({
+        "every": layout.every, "tile_width": layout.tile_width, "tile_height": layout.tile_height,
+        "columns": layout.columns, "rows": layout.rows, "sheets": sheets,
+        "tiles": layout.tiles.iter().map(|(tile, frame)| {
+            let (sheet, col, row) = layout.locate(*tile);
+            serde_json::json!({ "tile": tile, "frame": frame, "sheet": sheet, "x": col * layout.tile_width, "y": row * layout.tile_height })
+        }).collect::<Vec<_>>(),
+    });
+    let file = scratch.join("sprite_index.json");
+    tokio::fs::write(&file, index.to_string())
+        .await
+        .map_err(|e| JobError::Retry(format!("writing the sprite index: {e}")))?;
+    keep(
+        ctx,
+        id,
+        "json",
+        Output {
+            name: "sprite_index",
+            file: &file,
+            content_type: "application/json",
+            width: None,
+            height: None,
+            frames: None,
+            meta: serde_json::json!({ "every": layout.every, "sheets": layout.sheets }),
+        },
+    )
+    .await
 }
 
 async fn waveform(ctx: &Ctx, id: VersionId, input: &Path, scratch: &Path) -> Result<(), JobError> {

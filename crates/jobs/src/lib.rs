@@ -17,10 +17,8 @@ use frameproof_store::Store;
 use frameproof_store::jobs::{self, JobRow};
 use tokio::sync::{Semaphore, watch};
 
-/// How long a claimed job's lease lasts without a heartbeat.
-const LEASE_MS: i64 = 30_000;
-/// How often a running job heartbeats.
-const HEARTBEAT: Duration = Duration::from_secs(5);
+/// How often a running job heartbeats, as a share of its lease.
+const HEARTBEATS_PER_LEASE: u32 = 4;
 /// How often an idle runner looks for work (writes in this process wake it sooner).
 const POLL: Duration = Duration::from_secs(1);
 
@@ -70,6 +68,8 @@ pub struct Runner {
     pub worker_id: String,
     /// Jobs run at once.
     pub concurrency: usize,
+    /// A claimed job's lease without a heartbeat, in milliseconds.
+    pub lease_ms: i64,
 }
 
 fn backoff_ms(attempts: i64) -> i64 {
@@ -89,7 +89,7 @@ impl Runner {
                 return;
             }
             let now = self.ctx.now();
-            if now - last_reap >= 10_000 {
+            if now - last_reap >= (self.lease_ms / 3).clamp(500, 10_000) {
                 last_reap = now;
                 self.reap().await;
             }
@@ -98,8 +98,9 @@ impl Runner {
                 Some(job) => {
                     let ctx = self.ctx.clone();
                     let owner = self.worker_id.clone();
+                    let lease_ms = self.lease_ms;
                     tokio::spawn(async move {
-                        run_one(ctx, owner, job).await;
+                        run_one(ctx, owner, job, lease_ms).await;
                         drop(permit);
                     });
                     continue;
@@ -117,7 +118,7 @@ impl Runner {
     async fn claim(&self) -> Option<JobRow> {
         let now = self.ctx.now();
         let mut tx = self.ctx.store.begin().await.ok()?;
-        let job = jobs::claim(&mut tx, &[ingest::KIND], &self.worker_id, now, LEASE_MS).await.ok()?;
+        let job = jobs::claim(&mut tx, &[ingest::KIND], &self.worker_id, now, self.lease_ms).await.ok()?;
         tx.commit().await.ok()?;
         job
     }
@@ -142,7 +143,8 @@ impl Runner {
 }
 
 /// Runs one claimed job with a heartbeat beside it.
-async fn run_one(ctx: Ctx, owner: String, job: JobRow) {
+async fn run_one(ctx: Ctx, owner: String, job: JobRow, lease_ms: i64) {
+    let every = Duration::from_millis(u64::try_from(lease_ms).unwrap_or(30_000)) / HEARTBEATS_PER_LEASE;
     ctx.progress.store(0, Ordering::Relaxed);
     let (cancel_tx, mut cancel_rx) = watch::channel(false);
     let beat = {
@@ -151,11 +153,11 @@ async fn run_one(ctx: Ctx, owner: String, job: JobRow) {
         let id = job.id;
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(HEARTBEAT).await;
+                tokio::time::sleep(every).await;
                 let now = ctx.now();
                 let progress = ctx.progress.load(Ordering::Relaxed);
                 let Ok(mut tx) = ctx.store.begin().await else { continue };
-                let answer = jobs::heartbeat(&mut tx, id, &owner, now, LEASE_MS, progress).await;
+                let answer = jobs::heartbeat(&mut tx, id, &owner, now, lease_ms, progress).await;
                 let _ = tx.commit().await;
                 match answer {
                     Ok(Some(true)) | Ok(None) => {

@@ -108,11 +108,14 @@ pub struct MediaConfig {
     pub ffprobe: PathBuf,
     /// How many media jobs run at once.
     pub concurrency: u32,
+    /// A running job's lease: when its worker stops heartbeating for this long (a crash), the
+    /// job goes back to the queue for another worker.
+    pub job_lease_secs: u32,
 }
 
 impl Default for MediaConfig {
     fn default() -> Self {
-        Self { ffmpeg: PathBuf::from("ffmpeg"), ffprobe: PathBuf::from("ffprobe"), concurrency: 1 }
+        Self { ffmpeg: PathBuf::from("ffmpeg"), ffprobe: PathBuf::from("ffprobe"), concurrency: 1, job_lease_secs: 30 }
     }
 }
 
@@ -182,6 +185,9 @@ impl Config {
                 "limits.media_url_lifetime_secs must be at most 300, got {}",
                 l.media_url_lifetime_secs
             ));
+        }
+        if self.media.job_lease_secs < 2 {
+            return Err(String::from("media.job_lease_secs must be at least 2"));
         }
         if l.max_page_size == 0 || l.json_body_max_bytes == 0 || self.media.concurrency == 0 {
             return Err(String::from(

@@ -203,3 +203,106 @@ pub async fn by_key(c: &mut Conn, unique_key: &str) -> Result<Option<JobRow>> {
 pub async fn counts(c: &mut Conn) -> Result<Vec<(String, i64)>> {
     Ok(sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetch_all(c).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_in(dir.path()).await.unwrap();
+        (dir, s)
+    }
+
+    fn job<'a>(id: Uuid, key: Option<&'a str>, priority: i64, now: i64) -> NewJob<'a> {
+        NewJob { id, kind: "ingest", payload: "{}", priority, max_attempts: 2, unique_key: key, now }
+    }
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    #[tokio::test]
+    async fn enqueue_is_idempotent_while_a_job_with_the_key_is_live() {
+        let (_d, s) = store().await;
+        let mut tx = s.begin().await.unwrap();
+        assert!(enqueue(&mut tx, &job(id(1), Some("ingest:v1"), 10, 100)).await.unwrap());
+        assert!(!enqueue(&mut tx, &job(id(2), Some("ingest:v1"), 10, 100)).await.unwrap(), "same key, still queued");
+        let claimed = claim(&mut tx, &["ingest"], "w1", 100, 1000).await.unwrap().unwrap();
+        assert!(!enqueue(&mut tx, &job(id(3), Some("ingest:v1"), 10, 100)).await.unwrap(), "same key, running");
+        assert!(succeed(&mut tx, claimed.id, "w1", 200).await.unwrap());
+        assert!(
+            enqueue(&mut tx, &job(id(4), Some("ingest:v1"), 10, 300)).await.unwrap(),
+            "a finished job frees the key"
+        );
+        tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn claims_take_the_most_urgent_runnable_job_once() {
+        let (_d, s) = store().await;
+        let mut tx = s.begin().await.unwrap();
+        enqueue(&mut tx, &job(id(1), None, 20, 100)).await.unwrap();
+        enqueue(&mut tx, &job(id(2), None, 10, 200)).await.unwrap();
+        let first = claim(&mut tx, &["ingest"], "w1", 300, 1000).await.unwrap().unwrap();
+        assert_eq!(
+            (first.id, first.state.as_str(), first.attempts),
+            (id(2), "running", 1),
+            "lower priority number first"
+        );
+        let second = claim(&mut tx, &["ingest"], "w2", 300, 1000).await.unwrap().unwrap();
+        assert_eq!(second.id, id(1));
+        assert!(claim(&mut tx, &["ingest"], "w3", 300, 1000).await.unwrap().is_none(), "nothing is claimed twice");
+        assert!(claim(&mut tx, &["other"], "w3", 300, 1000).await.unwrap().is_none());
+        tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn heartbeats_extend_leases_report_cancellation_and_notice_a_lost_lease() {
+        let (_d, s) = store().await;
+        let mut tx = s.begin().await.unwrap();
+        enqueue(&mut tx, &job(id(1), Some("k"), 10, 0)).await.unwrap();
+        let j = claim(&mut tx, &["ingest"], "w1", 0, 1000).await.unwrap().unwrap();
+        assert_eq!(heartbeat(&mut tx, j.id, "w1", 500, 1000, 40).await.unwrap(), Some(false));
+        assert_eq!(get(&mut tx, j.id).await.unwrap().unwrap().progress, 40);
+        // Extended to 1500: a reap at 1200 leaves it alone.
+        assert_eq!(reap(&mut tx, 1200).await.unwrap().0, 0);
+        request_cancel(&mut tx, "k", 1300).await.unwrap();
+        assert_eq!(heartbeat(&mut tx, j.id, "w1", 1400, 1000, 50).await.unwrap(), Some(true));
+        assert_eq!(heartbeat(&mut tx, j.id, "intruder", 1400, 1000, 50).await.unwrap(), None);
+        tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_dead_workers_job_is_requeued_then_failed_after_its_attempts() {
+        let (_d, s) = store().await;
+        let mut tx = s.begin().await.unwrap();
+        enqueue(&mut tx, &job(id(1), None, 10, 0)).await.unwrap();
+        claim(&mut tx, &["ingest"], "dead", 0, 1000).await.unwrap().unwrap();
+        let (requeued, failed) = reap(&mut tx, 2000).await.unwrap();
+        assert_eq!((requeued, failed.len()), (1, 0));
+        let again = claim(&mut tx, &["ingest"], "w2", 2000, 1000).await.unwrap().unwrap();
+        assert_eq!(again.attempts, 2);
+        assert!(!succeed(&mut tx, again.id, "dead", 2100).await.unwrap(), "the old owner cannot finish it");
+        let (requeued, failed) = reap(&mut tx, 4000).await.unwrap();
+        assert_eq!((requeued, failed.len()), (0, 1), "max_attempts = 2 used up");
+        assert_eq!(get(&mut tx, again.id).await.unwrap().unwrap().state, "failed");
+        tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_retry_waits_for_its_backoff() {
+        let (_d, s) = store().await;
+        let mut tx = s.begin().await.unwrap();
+        enqueue(&mut tx, &job(id(1), None, 10, 0)).await.unwrap();
+        let j = claim(&mut tx, &["ingest"], "w1", 0, 1000).await.unwrap().unwrap();
+        fail(&mut tx, j.id, "w1", "disk hiccup", Some(5000), 100).await.unwrap();
+        assert!(claim(&mut tx, &["ingest"], "w1", 4999, 1000).await.unwrap().is_none());
+        let j = claim(&mut tx, &["ingest"], "w1", 5000, 1000).await.unwrap().unwrap();
+        assert_eq!(j.last_error.as_deref(), Some("disk hiccup"));
+        fail(&mut tx, j.id, "w1", "not media", None, 5100).await.unwrap();
+        assert_eq!(get(&mut tx, j.id).await.unwrap().unwrap().state, "failed");
+        tx.commit().await.unwrap();
+    }
+}

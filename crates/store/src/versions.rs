@@ -171,16 +171,19 @@ pub async fn set_probed(c: &mut Conn, id: VersionId, sha256: &str, p: &Probed<'_
     Ok(())
 }
 
-/// Moves the processing state (and failure reason) forward.
-pub async fn set_state(c: &mut Conn, id: VersionId, state: &str, reason: Option<&str>, now: i64) -> Result<()> {
-    sqlx::query("UPDATE versions SET processing_state = $2, failure_reason = $3, updated_at = $4 WHERE id = $1")
-        .bind(id.0)
-        .bind(state)
-        .bind(reason)
-        .bind(now)
-        .execute(c)
-        .await?;
-    Ok(())
+/// Moves the processing state (and failure reason); false when it already was `state` (a
+/// re-run after a crash), so the caller does not announce it twice.
+pub async fn set_state(c: &mut Conn, id: VersionId, state: &str, reason: Option<&str>, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE versions SET processing_state = $2, failure_reason = $3, updated_at = $4 WHERE id = $1 AND processing_state <> $2",
+    )
+    .bind(id.0)
+    .bind(state)
+    .bind(reason)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// The measured frame count of the verified proxy (the truth for frame indexes).

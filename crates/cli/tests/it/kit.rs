@@ -63,6 +63,11 @@ pub struct Served {
 impl Served {
     /// Starts `serve` on 127.0.0.1:0 and waits for its `listening on` line.
     pub fn start(dir: &Path, extra: &[&str]) -> Served {
+        Served::start_with_env(dir, extra, &[])
+    }
+
+    /// [`Served::start`] with extra environment (configuration keys).
+    pub fn start_with_env(dir: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Served {
         let mut args = vec!["serve", "--data-dir", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"];
         args.extend_from_slice(extra);
         let mut cmd = Command::new(BIN);
@@ -70,6 +75,7 @@ impl Served {
         for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("FRAMEPROOF")) {
             cmd.env_remove(k);
         }
+        cmd.envs(envs.iter().copied());
         let mut child = cmd.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));

@@ -10,3 +10,4 @@ mod admin;
 mod backup;
 mod crash;
 mod help;
+mod uploads_crash;

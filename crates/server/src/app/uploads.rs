@@ -25,6 +25,19 @@ use crate::events::{Actor, EventScope, record};
 use crate::model::{AssetView, usage};
 use crate::state::AppState;
 
+/// How long an upload's write lease lasts without renewal (a crashed writer blocks a resume
+/// for at most this long).
+const LOCK_LEASE_MS: i64 = 15_000;
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The job kind that ingests a finished upload.
 pub const INGEST_JOB: &str = "ingest";
 
@@ -224,11 +237,32 @@ where
     let owner = new_uuid(state.now()).to_string();
     {
         let mut tx = state.store().begin().await?;
-        if !uploads::lock(&mut tx, id, &owner, now, now + 3_600_000).await? {
-            return Err(ApiError::conflict("upload-locked", "another request is writing this upload right now"));
+        if !uploads::lock(&mut tx, id, &owner, now, now + LOCK_LEASE_MS).await? {
+            return Err(ApiError::new(
+                StatusCode::LOCKED,
+                "upload-locked",
+                "another request is writing this upload right now; retry in a few seconds",
+            ));
         }
         tx.commit().await?;
     }
+    // Keep the write lease alive while bytes flow; if this process dies, the lease runs out and
+    // the client's retry takes over.
+    let refresher = {
+        let (state, owner) = (state.clone(), owner.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(u64::try_from(LOCK_LEASE_MS / 3).unwrap_or(5_000)))
+                    .await;
+                let now = state.now().0;
+                if let Ok(mut tx) = state.store().begin().await {
+                    let _ = uploads::lock(&mut tx, id, &owner, now, now + LOCK_LEASE_MS).await;
+                    let _ = tx.commit().await;
+                }
+            }
+        })
+    };
+    let _stop_refresh = AbortOnDrop(refresher);
     let key = BlobKey::new(upload.staging_key.clone()).map_err(ApiError::internal)?;
     let limit = u64::try_from(upload.length - upload.upload_offset).unwrap_or(0);
     let mut sha1 = Sha1::new();

@@ -212,7 +212,8 @@ pub async fn tus_head(
 #[utoipa::path(patch, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = Uuid, Path),
         ("Upload-Offset" = i64, Header), ("Upload-Checksum" = Option<String>, Header)),
     responses((status = 204, description = "Upload-Offset"), (status = 404, body = ErrorBody),
-        (status = 409, description = "offset-mismatch, upload-locked", body = ErrorBody), (status = 410, body = ErrorBody),
+        (status = 409, description = "offset-mismatch", body = ErrorBody), (status = 410, body = ErrorBody),
+        (status = 423, description = "upload-locked: another request is writing it; retry", body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 460, description = "checksum-mismatch", body = ErrorBody)))]
 pub async fn tus_patch(
     State(state): State<AppState>,

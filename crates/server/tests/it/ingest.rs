@@ -90,7 +90,17 @@ async fn a_video_upload_becomes_a_verified_playable_version() {
     assert_eq!((v["width"].as_i64(), v["height"].as_i64()), (Some(320), Some(180)));
     assert_eq!(v["progress"], 100);
     let names: Vec<&str> = v["renditions"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"proxy_540p") && names.contains(&"poster") && names.contains(&"waveform"), "{names:?}");
+    for expected in ["proxy_540p", "poster", "waveform", "sprite_000", "sprite_index"] {
+        assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    }
+    // The sprite index maps every tile to its frame.
+    let index = v["renditions"].as_array().unwrap().iter().find(|r| r["name"] == "sprite_index").unwrap();
+    let index: Value =
+        reqwest::get(format!("{}{}", srv.url, index["url"].as_str().unwrap())).await.unwrap().json().await.unwrap();
+    let every = index["every"].as_u64().unwrap();
+    let tiles = index["tiles"].as_array().unwrap();
+    assert_eq!(tiles.len() as u64, 60_u64.div_ceil(every));
+    assert!(tiles.iter().enumerate().all(|(i, t)| t["frame"].as_u64() == Some(i as u64 * every)));
     let proxy = v["renditions"].as_array().unwrap().iter().find(|r| r["name"] == "proxy_540p").unwrap();
     assert_eq!(
         (proxy["width"].as_i64(), proxy["height"].as_i64(), proxy["frame_count"].as_i64()),

@@ -44,6 +44,7 @@ impl TestServer {
             },
             worker_id: frameproof_jobs::worker_id(),
             concurrency: 1,
+            lease_ms: 30_000,
         };
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(runner.run(stopped));
