@@ -42,6 +42,35 @@ async fn settled(api: &Api, version: &str) -> Value {
     }
 }
 
+/// A PNG whose header claims 30000×30000 pixels (a decompression bomb's first bytes).
+fn huge_png_header() -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in bytes {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    fn chunk(png: &mut Vec<u8>, kind_and_data: &[u8]) {
+        png.extend_from_slice(&((kind_and_data.len() - 4) as u32).to_be_bytes());
+        png.extend_from_slice(kind_and_data);
+        png.extend_from_slice(&crc32(kind_and_data).to_be_bytes());
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&30_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&30_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut png, &ihdr);
+    // A little image data that cannot fill the claimed size, then the end.
+    chunk(&mut png, b"IDAT\x78\x9c\x63\x00\x00\x00\x01\x00\x01");
+    chunk(&mut png, b"IEND");
+    png
+}
+
 fn clip(dir: &std::path::Path) -> Vec<u8> {
     let out = dir.join("clip.mov");
     let status = std::process::Command::new("ffmpeg")
@@ -147,6 +176,7 @@ async fn bad_files_end_as_failed_versions_with_a_reason() {
         ("empty.mp4", Vec::new(), "empty"),
         ("random.mp4", (0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect(), "not a video"),
         ("truncated.mov", good[..good.len() / 3].to_vec(), ""),
+        ("huge.png", huge_png_header(), "refused"),
         (
             "playlist.m3u8",
             b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://169.254.169.254/latest\n#EXT-X-ENDLIST\n".to_vec(),
