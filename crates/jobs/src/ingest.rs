@@ -212,6 +212,13 @@ pub async fn run(ctx: &Ctx, job: &JobRow) -> Result<(), JobError> {
         store_probe(ctx, id, &sha, None).await?;
         return Err(JobError::Fatal(String::from("The file is empty (0 bytes).")));
     }
+    if frameproof_media::pdf::is_pdf(&path).await {
+        let scratch = ctx.blobs.scratch(&format!("ingest-{id}")).await?;
+        let result = pdf(ctx, id, &path, &sha, &scratch).await;
+        let _ = tokio::fs::remove_dir_all(&scratch).await;
+        result?;
+        return transition(ctx, id, "ready", None, 100).await;
+    }
     let probe = match frameproof_media::probe(&ctx.tools, &path).await {
         Ok(p) => p,
         Err(e) => {
@@ -456,6 +463,61 @@ async fn waveform(ctx: &Ctx, id: VersionId, input: &Path, scratch: &Path) -> Res
         },
     )
     .await
+}
+
+/// A PDF: its page count, and every page (up to the cap) as an image; page 1 is the poster.
+async fn pdf(ctx: &Ctx, id: VersionId, input: &Path, sha: &str, scratch: &Path) -> Result<(), JobError> {
+    use frameproof_media::pdf;
+    let pages = pdf::page_count(&ctx.tools, input)
+        .await
+        .map_err(|e| JobError::Fatal(format!("This PDF could not be read ({e}).")))?;
+    {
+        let mut tx = ctx.store.begin().await?;
+        versions::set_pdf(&mut tx, id, sha, i64::from(pages), ctx.now()).await?;
+        tx.commit().await?;
+    }
+    let files = pdf::render_pages(&ctx.tools, input, pages, scratch, 1600)
+        .await
+        .map_err(|e| JobError::Fatal(format!("The PDF's pages could not be drawn ({e}).")))?;
+    let poster = scratch.join("poster.jpg");
+    if let Some(first) = files.first() {
+        tokio::fs::copy(first, &poster).await.map_err(|e| JobError::Retry(format!("copying the poster: {e}")))?;
+    }
+    for (i, file) in files.iter().enumerate() {
+        let page = i + 1;
+        let name = format!("page_{page:03}");
+        keep(
+            ctx,
+            id,
+            "jpg",
+            Output {
+                name: &name,
+                file,
+                content_type: "image/jpeg",
+                width: None,
+                height: None,
+                frames: None,
+                meta: serde_json::json!({ "page": page }),
+            },
+        )
+        .await?;
+    }
+    keep(
+        ctx,
+        id,
+        "jpg",
+        Output {
+            name: "poster",
+            file: &poster,
+            content_type: "image/jpeg",
+            width: None,
+            height: None,
+            frames: None,
+            meta: serde_json::json!({ "page": 1 }),
+        },
+    )
+    .await?;
+    transition(ctx, id, "playable", None, 90).await
 }
 
 async fn image(ctx: &Ctx, id: VersionId, input: &Path, scratch: &Path) -> Result<(), JobError> {

@@ -10,6 +10,7 @@
 //! get back values and errors. Frame positions are integer indices and rates are
 //! [`frameproof_domain::FrameRate`] rationals, never floats.
 
+pub mod pdf;
 pub mod probe;
 pub mod process;
 pub mod proxy;

@@ -35,6 +35,10 @@ const DRAIN_AFTER_KILL: Duration = Duration::from_secs(2);
 pub enum Program {
     Ffmpeg,
     Ffprobe,
+    /// poppler's PDF page renderer.
+    Pdftoppm,
+    /// poppler's PDF facts (page count).
+    Pdfinfo,
 }
 
 impl Program {
@@ -43,14 +47,16 @@ impl Program {
         match self {
             Program::Ffmpeg => "ffmpeg",
             Program::Ffprobe => "ffprobe",
+            Program::Pdftoppm => "pdftoppm",
+            Program::Pdfinfo => "pdfinfo",
         }
     }
 
     /// The lane a call takes unless the caller picks one: ffprobe is quick, ffmpeg heavy.
     pub fn default_lane(self) -> Lane {
         match self {
-            Program::Ffmpeg => Lane::Heavy,
-            Program::Ffprobe => Lane::Quick,
+            Program::Ffmpeg | Program::Pdftoppm => Lane::Heavy,
+            Program::Ffprobe | Program::Pdfinfo => Lane::Quick,
         }
     }
 }
@@ -132,6 +138,8 @@ pub(crate) enum StdoutSink<'a> {
 pub struct Tools {
     ffmpeg: PathBuf,
     ffprobe: PathBuf,
+    pdftoppm: PathBuf,
+    pdfinfo: PathBuf,
     limit: Arc<Semaphore>,
     quick: Arc<Semaphore>,
 }
@@ -143,9 +151,18 @@ impl Tools {
         Tools {
             ffmpeg: ffmpeg.into(),
             ffprobe: ffprobe.into(),
+            pdftoppm: PathBuf::from("pdftoppm"),
+            pdfinfo: PathBuf::from("pdfinfo"),
             limit: Arc::new(Semaphore::new(concurrency)),
             quick: Arc::new(Semaphore::new(concurrency.saturating_mul(2).max(2))),
         }
+    }
+
+    /// The same tools with poppler's `pdftoppm` and `pdfinfo` at these paths (default: on PATH).
+    pub fn with_poppler(mut self, pdftoppm: impl Into<PathBuf>, pdfinfo: impl Into<PathBuf>) -> Tools {
+        self.pdftoppm = pdftoppm.into();
+        self.pdfinfo = pdfinfo.into();
+        self
     }
 
     /// The binary run for `program`.
@@ -153,6 +170,8 @@ impl Tools {
         match program {
             Program::Ffmpeg => &self.ffmpeg,
             Program::Ffprobe => &self.ffprobe,
+            Program::Pdftoppm => &self.pdftoppm,
+            Program::Pdfinfo => &self.pdfinfo,
         }
     }
 
@@ -206,7 +225,9 @@ impl Tools {
         })?;
 
         let mut command = Command::new(self.path(program));
-        command.arg("-hide_banner");
+        if matches!(program, Program::Ffmpeg | Program::Ffprobe) {
+            command.arg("-hide_banner");
+        }
         if program == Program::Ffmpeg {
             command.arg("-nostdin");
             if matches!(sink, StdoutSink::Progress(_)) {

@@ -108,6 +108,9 @@ pub struct MediaConfig {
     pub ffprobe: PathBuf,
     /// How many media jobs run at once.
     pub concurrency: u32,
+    /// poppler's PDF renderer and reader (PDF versions get page images).
+    pub pdftoppm: PathBuf,
+    pub pdfinfo: PathBuf,
     /// A running job's lease: when its worker stops heartbeating for this long (a crash), the
     /// job goes back to the queue for another worker.
     pub job_lease_secs: u32,
@@ -115,7 +118,14 @@ pub struct MediaConfig {
 
 impl Default for MediaConfig {
     fn default() -> Self {
-        Self { ffmpeg: PathBuf::from("ffmpeg"), ffprobe: PathBuf::from("ffprobe"), concurrency: 1, job_lease_secs: 30 }
+        Self {
+            ffmpeg: PathBuf::from("ffmpeg"),
+            ffprobe: PathBuf::from("ffprobe"),
+            pdftoppm: PathBuf::from("pdftoppm"),
+            pdfinfo: PathBuf::from("pdfinfo"),
+            concurrency: 1,
+            job_lease_secs: 30,
+        }
     }
 }
 

@@ -360,6 +360,8 @@ pub struct VersionView {
     pub vfr: bool,
     /// The source's start timecode, when it carried one.
     pub start_timecode: Option<String>,
+    /// Pages of a PDF version.
+    pub page_count: Option<i64>,
     pub review_status: String,
     pub locked: bool,
     /// Whether this is the asset's current version.
@@ -428,6 +430,7 @@ impl VersionView {
             duration_ms: v.duration_us.map(|us| us / 1000),
             vfr: v.vfr,
             start_timecode: v.start_timecode.clone(),
+            page_count: v.page_count,
             review_status: v.review_status.clone(),
             locked: v.locked,
             current,

@@ -44,7 +44,8 @@ impl AppState {
         let base_url = config.server.public_url.clone().unwrap_or(base_url).trim_end_matches('/').to_owned();
         let (stopping, _) = watch::channel(false);
         let media = &config.media;
-        let tools = Tools::new(media.ffmpeg.clone(), media.ffprobe.clone(), media.concurrency as usize);
+        let tools = Tools::new(media.ffmpeg.clone(), media.ffprobe.clone(), media.concurrency as usize)
+            .with_poppler(media.pdftoppm.clone(), media.pdfinfo.clone());
         let media_key = crate::media_urls::load_or_create_key(&config.server.data_dir)?;
         Ok(Self(Arc::new(Inner {
             store,

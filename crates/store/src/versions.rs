@@ -32,6 +32,7 @@ pub struct VersionRow {
     pub duration_us: Option<i64>,
     pub vfr: bool,
     pub start_timecode: Option<String>,
+    pub page_count: Option<i64>,
     pub review_status: String,
     pub locked: bool,
     #[sqlx(try_from = "Uuid")]
@@ -42,7 +43,7 @@ pub struct VersionRow {
 
 const COLS: &str = "id, asset_id, number, position, filename, filetype, size_bytes, original_key, sha256, kind, \
      processing_state, failure_reason, progress, width, height, rate_num, rate_den, frame_count, duration_us, vfr, \
-     start_timecode, review_status, locked, uploaded_by, created_at, updated_at";
+     start_timecode, page_count, review_status, locked, uploaded_by, created_at, updated_at";
 
 pub struct NewVersion<'a> {
     pub id: VersionId,
@@ -184,6 +185,18 @@ pub async fn set_state(c: &mut Conn, id: VersionId, state: &str, reason: Option<
     .execute(c)
     .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// A PDF version's kind, hash and page count.
+pub async fn set_pdf(c: &mut Conn, id: VersionId, sha256: &str, pages: i64, now: i64) -> Result<()> {
+    sqlx::query("UPDATE versions SET sha256 = $2, kind = 'pdf', page_count = $3, updated_at = $4 WHERE id = $1")
+        .bind(id.0)
+        .bind(sha256)
+        .bind(pages)
+        .bind(now)
+        .execute(c)
+        .await?;
+    Ok(())
 }
 
 /// The measured frame count of the verified proxy (the truth for frame indexes).

@@ -191,3 +191,81 @@ async fn bad_files_end_as_failed_versions_with_a_reason() {
         assert!(!reason.is_empty() && reason.contains(words), "{name}: {reason}");
     }
 }
+
+/// A small valid PDF with `pages` pages, each saying its number.
+fn pdf(pages: usize) -> Vec<u8> {
+    let mut objects: Vec<String> = vec![
+        String::from("<< /Type /Catalog /Pages 2 0 R >>"),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            (0..pages).map(|i| format!("{} 0 R", 4 + 2 * i)).collect::<Vec<_>>().join(" ")
+        ),
+        String::from("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
+    ];
+    for i in 0..pages {
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+            5 + 2 * i
+        ));
+        let text = format!("BT /F1 36 Tf 40 90 Td (Page {}) Tj ET", i + 1);
+        objects.push(format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()));
+    }
+    let mut out = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
+    }
+    let xref = out.len();
+    out.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1));
+    for off in offsets {
+        out.push_str(&format!("{off:010} 00000 n \n"));
+    }
+    out.push_str(&format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1));
+    out.into_bytes()
+}
+
+fn generated(dir: &std::path::Path, name: &str, args: &[&str]) -> Vec<u8> {
+    let out = dir.join(name);
+    let status =
+        std::process::Command::new("ffmpeg").args(["-v", "error", "-y"]).args(args).arg(&out).status().unwrap();
+    assert!(status.success());
+    std::fs::read(out).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_audio_and_pdfs_get_their_previews() {
+    let srv = TestServer::start().await;
+    let (api, project) = owner_with_project(&srv).await;
+    let folder = project["root_folder_id"].as_str().unwrap().to_owned();
+    let dir = srv.data_dir().to_path_buf();
+
+    let png = generated(&dir, "still.png", &["-f", "lavfi", "-i", "testsrc2=size=640x360", "-frames:v", "1"]);
+    let v = settled(&api, &upload(&api, &folder, "banner.png", png).await).await;
+    assert_eq!((v["processing_state"].as_str(), v["kind"].as_str()), (Some("ready"), Some("image")), "{v}");
+    assert!(v["renditions"].as_array().unwrap().iter().any(|r| r["name"] == "preview"));
+
+    let wav = generated(&dir, "tone.wav", &["-f", "lavfi", "-i", "sine=frequency=330:duration=2"]);
+    let v = settled(&api, &upload(&api, &folder, "voice-over.wav", wav).await).await;
+    assert_eq!((v["processing_state"].as_str(), v["kind"].as_str()), (Some("ready"), Some("audio")), "{v}");
+    let names: Vec<&str> = v["renditions"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"proxy_audio") && names.contains(&"waveform"), "{names:?}");
+    let waveform = v["renditions"].as_array().unwrap().iter().find(|r| r["name"] == "waveform").unwrap();
+    let peaks: Value =
+        reqwest::get(format!("{}{}", srv.url, waveform["url"].as_str().unwrap())).await.unwrap().json().await.unwrap();
+    assert!(peaks["peaks"].as_array().unwrap().iter().any(|p| p[1].as_f64().unwrap() > 0.1), "a tone has peaks");
+
+    let v = settled(&api, &upload(&api, &folder, "storyboard.pdf", pdf(3)).await).await;
+    assert_eq!(
+        (v["processing_state"].as_str(), v["kind"].as_str(), v["page_count"].as_i64()),
+        (Some("ready"), Some("pdf"), Some(3)),
+        "{v}"
+    );
+    let pages: Vec<&str> = v["renditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["name"].as_str().filter(|n| n.starts_with("page_")))
+        .collect();
+    assert_eq!(pages, ["page_001", "page_002", "page_003"]);
+}
