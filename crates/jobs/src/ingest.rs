@@ -212,6 +212,20 @@ pub async fn run(ctx: &Ctx, job: &JobRow) -> Result<(), JobError> {
         store_probe(ctx, id, &sha, None).await?;
         return Err(JobError::Fatal(String::from("The file is empty (0 bytes).")));
     }
+    if frameproof_media::stills::is_heif(&path).await {
+        let scratch = ctx.blobs.scratch(&format!("ingest-{id}")).await?;
+        let jpeg = scratch.join("decoded.jpg");
+        let result = match frameproof_media::stills::heif_to_jpeg(&ctx.tools, &path, &jpeg).await {
+            Ok(()) => {
+                store_still(ctx, id, &sha, &jpeg).await?;
+                image(ctx, id, &jpeg, &scratch).await
+            }
+            Err(e) => Err(JobError::Fatal(format!("This HEIC image could not be decoded ({e})."))),
+        };
+        let _ = tokio::fs::remove_dir_all(&scratch).await;
+        result?;
+        return transition(ctx, id, "ready", None, 100).await;
+    }
     if frameproof_media::pdf::is_pdf(&path).await {
         let scratch = ctx.blobs.scratch(&format!("ingest-{id}")).await?;
         let result = pdf(ctx, id, &path, &sha, &scratch).await;
@@ -236,6 +250,14 @@ pub async fn run(ctx: &Ctx, job: &JobRow) -> Result<(), JobError> {
     let _ = tokio::fs::remove_dir_all(&scratch).await;
     result?;
     transition(ctx, id, "ready", None, 100).await
+}
+
+/// Records a decoded still's facts (HEIC: probed from the JPEG libheif made).
+async fn store_still(ctx: &Ctx, id: VersionId, sha: &str, decoded: &Path) -> Result<(), JobError> {
+    match frameproof_media::probe(&ctx.tools, decoded).await {
+        Ok(p) => store_probe(ctx, id, sha, Some(&p)).await,
+        Err(e) => Err(refusal(&e)),
+    }
 }
 
 async fn store_probe(ctx: &Ctx, id: VersionId, sha: &str, probe: Option<&Probe>) -> Result<(), JobError> {

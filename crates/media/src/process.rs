@@ -39,6 +39,8 @@ pub enum Program {
     Pdftoppm,
     /// poppler's PDF facts (page count).
     Pdfinfo,
+    /// libheif's HEIC/HEIF decoder (ffmpeg 5.1 cannot read HEIC stills).
+    HeifConvert,
 }
 
 impl Program {
@@ -49,13 +51,14 @@ impl Program {
             Program::Ffprobe => "ffprobe",
             Program::Pdftoppm => "pdftoppm",
             Program::Pdfinfo => "pdfinfo",
+            Program::HeifConvert => "heif-convert",
         }
     }
 
     /// The lane a call takes unless the caller picks one: ffprobe is quick, ffmpeg heavy.
     pub fn default_lane(self) -> Lane {
         match self {
-            Program::Ffmpeg | Program::Pdftoppm => Lane::Heavy,
+            Program::Ffmpeg | Program::Pdftoppm | Program::HeifConvert => Lane::Heavy,
             Program::Ffprobe | Program::Pdfinfo => Lane::Quick,
         }
     }
@@ -140,6 +143,7 @@ pub struct Tools {
     ffprobe: PathBuf,
     pdftoppm: PathBuf,
     pdfinfo: PathBuf,
+    heif_convert: PathBuf,
     limit: Arc<Semaphore>,
     quick: Arc<Semaphore>,
 }
@@ -153,6 +157,7 @@ impl Tools {
             ffprobe: ffprobe.into(),
             pdftoppm: PathBuf::from("pdftoppm"),
             pdfinfo: PathBuf::from("pdfinfo"),
+            heif_convert: PathBuf::from("heif-convert"),
             limit: Arc::new(Semaphore::new(concurrency)),
             quick: Arc::new(Semaphore::new(concurrency.saturating_mul(2).max(2))),
         }
@@ -172,6 +177,7 @@ impl Tools {
             Program::Ffprobe => &self.ffprobe,
             Program::Pdftoppm => &self.pdftoppm,
             Program::Pdfinfo => &self.pdfinfo,
+            Program::HeifConvert => &self.heif_convert,
         }
     }
 

@@ -245,6 +245,16 @@ async fn images_audio_and_pdfs_get_their_previews() {
     assert_eq!((v["processing_state"].as_str(), v["kind"].as_str()), (Some("ready"), Some("image")), "{v}");
     assert!(v["renditions"].as_array().unwrap().iter().any(|r| r["name"] == "preview"));
 
+    // A phone photo (HEIC), made at test time with libheif's encoder.
+    let png_path = dir.join("still.png");
+    let heic_path = dir.join("photo.heic");
+    let ok = std::process::Command::new("heif-enc").arg("-o").arg(&heic_path).arg(&png_path).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let v = settled(&api, &upload(&api, &folder, "IMG_0042.HEIC", std::fs::read(&heic_path).unwrap()).await).await;
+    assert_eq!((v["processing_state"].as_str(), v["kind"].as_str()), (Some("ready"), Some("image")), "{v}");
+    assert_eq!((v["width"].as_i64(), v["height"].as_i64()), (Some(640), Some(360)));
+    assert!(v["renditions"].as_array().unwrap().iter().any(|r| r["name"] == "preview"));
+
     let wav = generated(&dir, "tone.wav", &["-f", "lavfi", "-i", "sine=frequency=330:duration=2"]);
     let v = settled(&api, &upload(&api, &folder, "voice-over.wav", wav).await).await;
     assert_eq!((v["processing_state"].as_str(), v["kind"].as_str()), (Some("ready"), Some("audio")), "{v}");
