@@ -356,6 +356,27 @@ fn merge(peaks: &[(i16, i16)]) -> (i16, i16) {
     peaks.iter().fold((i16::MAX, i16::MIN), |(lo, hi), &(min, max)| (lo.min(min), hi.max(max)))
 }
 
+/// Whether a file is a HEIC/HEIF still (an ISO-BMFF `ftyp` box with a HEIF brand).
+pub async fn is_heif(path: &Path) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut head = [0u8; 12];
+    let Ok(mut f) = tokio::fs::File::open(path).await else { return false };
+    if f.read_exact(&mut head).await.is_err() || &head[4..8] != b"ftyp" {
+        return false;
+    }
+    matches!(&head[8..12], b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"mif1" | b"msf1")
+}
+
+/// Decodes a HEIC/HEIF still to a JPEG with libheif (through the process door).
+pub async fn heif_to_jpeg(tools: &Tools, input: &Path, out: &Path) -> Result<(), StillError> {
+    let args: Vec<OsString> = vec!["-q".into(), "92".into(), input.as_os_str().to_owned(), out.as_os_str().to_owned()];
+    tools
+        .run_in(Lane::Heavy, Program::HeifConvert, &args, STILL_TIMEOUT, None)
+        .await
+        .map_err(|source| StillError::Frame { frame: 0, source })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,25 +487,4 @@ mod tests {
         assert!(acc.peaks.len() < MAX_FINE_PEAKS);
         assert_eq!(acc.run_len, 2 * FINE_SAMPLES);
     }
-}
-
-/// Whether a file is a HEIC/HEIF still (an ISO-BMFF `ftyp` box with a HEIF brand).
-pub async fn is_heif(path: &Path) -> bool {
-    use tokio::io::AsyncReadExt;
-    let mut head = [0u8; 12];
-    let Ok(mut f) = tokio::fs::File::open(path).await else { return false };
-    if f.read_exact(&mut head).await.is_err() || &head[4..8] != b"ftyp" {
-        return false;
-    }
-    matches!(&head[8..12], b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"mif1" | b"msf1")
-}
-
-/// Decodes a HEIC/HEIF still to a JPEG with libheif (through the process door).
-pub async fn heif_to_jpeg(tools: &Tools, input: &Path, out: &Path) -> Result<(), StillError> {
-    let args: Vec<OsString> = vec!["-q".into(), "92".into(), input.as_os_str().to_owned(), out.as_os_str().to_owned()];
-    tools
-        .run_in(Lane::Heavy, Program::HeifConvert, &args, STILL_TIMEOUT, None)
-        .await
-        .map_err(|source| StillError::Frame { frame: 0, source })?;
-    Ok(())
 }
