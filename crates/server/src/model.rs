@@ -296,6 +296,8 @@ pub struct AssetView {
     pub version_count: i64,
     /// The version reviewers see by default.
     pub current_version_id: Option<VersionId>,
+    /// A summary of the current version, for listings.
+    pub current_version: Option<CurrentVersion>,
     pub deleted_at: Option<Timestamp>,
     pub created_by: UserId,
     pub created_at: Timestamp,
@@ -312,12 +314,38 @@ impl From<&AssetRow> for AssetView {
             description: a.description.clone(),
             version_count: a.version_count,
             current_version_id: a.current_version_id.map(VersionId),
+            current_version: match (a.current_version_id, a.current_number, &a.current_state) {
+                (Some(id), Some(number), Some(state)) => Some(CurrentVersion {
+                    id: VersionId(id),
+                    number,
+                    kind: a.current_kind.clone().unwrap_or_default(),
+                    processing_state: state.clone(),
+                    progress: a.current_progress.unwrap_or(0),
+                    poster_url: None,
+                    has_poster: a.current_has_poster.unwrap_or(false),
+                }),
+                _ => None,
+            },
             deleted_at: opt_ts(a.deleted_at),
             created_by: a.created_by,
             created_at: ts(a.created_at),
             updated_at: ts(a.updated_at),
         }
     }
+}
+
+/// The current version of an asset, as listings show it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CurrentVersion {
+    pub id: VersionId,
+    pub number: i64,
+    pub kind: String,
+    pub processing_state: String,
+    pub progress: i64,
+    /// A signed URL of the poster image, once there is one.
+    pub poster_url: Option<String>,
+    #[serde(skip)]
+    pub has_poster: bool,
 }
 
 /// What a project's trash holds: items deleted on their own (a folder brings back its contents).

@@ -27,6 +27,13 @@ pub struct AssetRow {
     pub deleted_batch: Option<Uuid>,
     pub current_version_id: Option<Uuid>,
     pub version_count: i64,
+    /// The current version's number, kind, processing state and progress, and whether it has
+    /// a poster (for listings).
+    pub current_number: Option<i64>,
+    pub current_kind: Option<String>,
+    pub current_state: Option<String>,
+    pub current_progress: Option<i64>,
+    pub current_has_poster: Option<bool>,
 }
 
 impl Keyed for AssetRow {
@@ -45,7 +52,13 @@ impl Keyed for AssetRow {
 }
 
 const COLS: &str = "id, project_id, folder_id, name, name_key, description, created_by, created_at, updated_at, deleted_at, \
-     deleted_batch, current_version_id, (SELECT COUNT(*) FROM versions v WHERE v.asset_id = assets.id) AS version_count";
+     deleted_batch, current_version_id, (SELECT COUNT(*) FROM versions v WHERE v.asset_id = assets.id) AS version_count, \
+     (SELECT v.number FROM versions v WHERE v.id = assets.current_version_id) AS current_number, \
+     (SELECT v.kind FROM versions v WHERE v.id = assets.current_version_id) AS current_kind, \
+     (SELECT v.processing_state FROM versions v WHERE v.id = assets.current_version_id) AS current_state, \
+     (SELECT v.progress FROM versions v WHERE v.id = assets.current_version_id) AS current_progress, \
+     (SELECT COUNT(*) > 0 FROM renditions r WHERE r.version_id = assets.current_version_id AND r.name = 'poster') \
+        AS current_has_poster";
 
 pub struct NewAsset<'a> {
     pub id: AssetId,

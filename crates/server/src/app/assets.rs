@@ -70,7 +70,9 @@ pub async fn create(state: &AppState, p: &Principal, req: CreateAsset) -> ApiRes
 pub async fn get(state: &AppState, p: &Principal, id: AssetId) -> ApiResult<AssetView> {
     let mut c = state.store().reader().await?;
     let (asset, _, _) = access::asset(&mut c, p, id, false).await?;
-    Ok(AssetView::from(&asset))
+    let mut view = AssetView::from(&asset);
+    super::versions::sign_poster(state, &mut view);
+    Ok(view)
 }
 
 /// `GET /api/v1/assets`
@@ -91,7 +93,7 @@ pub async fn search(
     let mut c = state.store().reader().await?;
     access::project(&mut c, p, params.project, false).await?;
     let page = assets::list(&mut c, assets::Scope::Project(params.project), list.search(), &q).await?;
-    Ok(Page { items: page.items.iter().map(AssetView::from).collect(), next_cursor: page.next.map(|c| c.encode()) })
+    Ok(Page { items: super::versions::asset_views(state, &page.items), next_cursor: page.next.map(|c| c.encode()) })
 }
 
 /// `PATCH /api/v1/assets/{id}`

@@ -83,7 +83,7 @@ pub async fn assets(state: &AppState, p: &Principal, id: FolderId, list: ListPar
     let mut c = state.store().reader().await?;
     access::folder(&mut c, p, id, false).await?;
     let page = assets::list(&mut c, assets::Scope::Folder(id), list.search(), &q).await?;
-    Ok(Page { items: page.items.iter().map(AssetView::from).collect(), next_cursor: page.next.map(|c| c.encode()) })
+    Ok(Page { items: super::versions::asset_views(state, &page.items), next_cursor: page.next.map(|c| c.encode()) })
 }
 
 /// `PATCH /api/v1/folders/{id}`

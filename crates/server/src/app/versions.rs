@@ -8,7 +8,7 @@ use frameproof_store::{Conn, versions};
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::model::VersionView;
+use crate::model::{AssetView, VersionView};
 use crate::state::AppState;
 use crate::{access, media_urls};
 
@@ -31,6 +31,25 @@ pub fn sign_urls(state: &AppState, view: &mut VersionView, renditions: &[version
             r.url = Some(media_urls::sign(state.media_key(), view.id, file, exp));
         }
     }
+}
+
+/// Gives an asset listing's current version a signed poster URL.
+pub fn sign_poster(state: &AppState, asset: &mut AssetView) {
+    if let Some(cur) = asset.current_version.as_mut().filter(|c| c.has_poster) {
+        let exp = state.now().0 / 1000 + state.config().limits.media_url_lifetime_secs;
+        cur.poster_url = Some(media_urls::sign(state.media_key(), cur.id, "poster.jpg", exp));
+    }
+}
+
+/// Asset views of rows, posters signed.
+pub fn asset_views(state: &AppState, rows: &[AssetRow]) -> Vec<AssetView> {
+    rows.iter()
+        .map(|r| {
+            let mut v = AssetView::from(r);
+            sign_poster(state, &mut v);
+            v
+        })
+        .collect()
 }
 
 pub async fn list(state: &AppState, p: &Principal, asset: AssetId) -> ApiResult<Vec<VersionView>> {

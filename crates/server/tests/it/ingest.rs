@@ -137,6 +137,13 @@ async fn a_video_upload_becomes_a_verified_playable_version() {
         "never upscaled"
     );
 
+    // Listings summarise the current version, with a poster to show.
+    let listed = api.get_ok(&format!("/api/v1/folders/{}/assets", project["root_folder_id"].as_str().unwrap())).await;
+    let current = &listed["items"][0]["current_version"];
+    assert_eq!((current["number"].as_i64(), current["processing_state"].as_str()), (Some(1), Some("ready")));
+    let poster = reqwest::get(format!("{}{}", srv.url, current["poster_url"].as_str().unwrap())).await.unwrap();
+    assert_eq!(poster.headers()["content-type"], "image/jpeg");
+
     // The proxy by signed URL, with Range.
     let url = format!("{}{}", srv.url, proxy["url"].as_str().unwrap());
     let c = reqwest::Client::new();
