@@ -1,6 +1,7 @@
 // End-to-end: the real `frameproof serve` (debug build) on a free port over a temp data dir,
 // driven through the built web app in Debian's headless Chromium with playwright-core.
 // Screenshots land in e2e/artifacts/ (not committed).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +74,21 @@ try {
       await page.getByText(name, { exact: true }).waitFor();
     }
     await page.screenshot({ path: join(artifacts, 'project-browser.png'), fullPage: true });
+  });
+
+  await step('upload a clip through the page; it processes live into a playable version with a poster', async () => {
+    const clip = join(server.dataDir, 'Hero film 15s.mp4');
+    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', clip]);
+    assert(made.status === 0, `ffmpeg: ${made.stderr}`);
+    await page.getByLabel('Choose files to upload').setInputFiles(clip);
+    const panel = page.getByRole('complementary', { name: 'Uploads' });
+    await panel.getByText('Uploaded').waitFor({ timeout: 30000 });
+    const tile = page.locator('li.tile', { hasText: 'Hero film 15s' });
+    await tile.getByText('v1', { exact: true }).waitFor({ timeout: 60000 });
+    await tile.locator('img').waitFor();
+    const loaded = await tile.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0);
+    assert(loaded, 'the poster image loads');
+    await page.screenshot({ path: join(artifacts, 'project-browser-uploaded.png'), fullPage: true });
   });
 
   await step('delete and restore an asset through the trash', async () => {

@@ -1,0 +1,118 @@
+// Uploads in progress: tus-js-client with resumption (after a dropped connection, and after a
+// page reload when the same file is chosen again), pause/resume, progress and speed.
+import * as tus from 'tus-js-client';
+
+export type UploadItem = {
+  key: string;
+  name: string;
+  size: number;
+  sent: number;
+  /** bytes per second, smoothed */
+  speed: number;
+  state: 'uploading' | 'paused' | 'done' | 'error';
+  error: string | null;
+  resumed: boolean;
+};
+
+export const uploads = $state<UploadItem[]>([]);
+const running = new Map<string, tus.Upload>();
+let onDone: (() => void) | null = null;
+
+/** Called after each upload finishes (the page refreshes its listing). */
+export function whenUploaded(fn: (() => void) | null) {
+  onDone = fn;
+}
+
+function item(key: string): UploadItem | undefined {
+  return uploads.find((u) => u.key === key);
+}
+
+/** Starts uploading `file` into `folderId`. */
+export function startUpload(file: File, folderId: string) {
+  const key = `${file.name}:${file.size}:${Date.now()}:${Math.random()}`;
+  uploads.push({ key, name: file.name, size: file.size, sent: 0, speed: 0, state: 'uploading', error: null, resumed: false });
+  let last = { t: performance.now(), bytes: 0 };
+  const upload = new tus.Upload(file, {
+    endpoint: '/api/v1/uploads',
+    chunkSize: 50 * 1024 * 1024,
+    retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+    removeFingerprintOnSuccess: true,
+    metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', folder_id: folderId },
+    onProgress(sent) {
+      const u = item(key);
+      if (!u) return;
+      const now = performance.now();
+      const dt = (now - last.t) / 1000;
+      if (dt >= 0.5) {
+        const instant = (sent - last.bytes) / dt;
+        u.speed = u.speed ? u.speed * 0.6 + instant * 0.4 : instant;
+        last = { t: now, bytes: sent };
+      }
+      u.sent = sent;
+    },
+    onError(err) {
+      const u = item(key);
+      if (!u) return;
+      u.state = 'error';
+      const body = (err as tus.DetailedError).originalResponse?.getBody();
+      let message = err.message;
+      try {
+        const parsed = body ? JSON.parse(body) : null;
+        if (parsed?.message) message = `${parsed.message}${parsed.request_id ? ` (request id ${parsed.request_id})` : ''}`;
+      } catch {
+        // not JSON: keep tus-js-client's message
+      }
+      u.error = message;
+      running.delete(key);
+    },
+    onSuccess() {
+      const u = item(key);
+      if (u) {
+        u.state = 'done';
+        u.sent = u.size;
+        u.speed = 0;
+      }
+      running.delete(key);
+      onDone?.();
+    },
+  });
+  running.set(key, upload);
+  // A file chosen again after a reload continues where it stopped.
+  upload.findPreviousUploads().then((previous) => {
+    const u = item(key);
+    if (previous.length > 0 && previous[0]) {
+      upload.resumeFromPreviousUpload(previous[0]);
+      if (u) u.resumed = true;
+    }
+    upload.start();
+  });
+}
+
+export function pause(key: string) {
+  const u = item(key);
+  const up = running.get(key);
+  if (!u || !up) return;
+  up.abort();
+  u.state = 'paused';
+  u.speed = 0;
+}
+
+export function resume(key: string) {
+  const u = item(key);
+  const up = running.get(key);
+  if (!u || !up) return;
+  u.state = 'uploading';
+  up.start();
+}
+
+export function cancel(key: string) {
+  const up = running.get(key);
+  if (up) up.abort(true).catch(() => undefined);
+  running.delete(key);
+  const i = uploads.findIndex((u) => u.key === key);
+  if (i >= 0) uploads.splice(i, 1);
+}
+
+export function clearFinished() {
+  for (let i = uploads.length - 1; i >= 0; i--) if (uploads[i]?.state === 'done') uploads.splice(i, 1);
+}
