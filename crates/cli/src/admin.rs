@@ -243,7 +243,9 @@ async fn backup(state: &AppState, out: &Path) -> Result<()> {
     state.store().backup_to(&db_out).await.context("snapshotting the database")?;
     let src = &state.config().server.data_dir;
     let mut files = 0u64;
-    for sub in ["media", "keys"] {
+    // Uploads in progress first: a finishing upload moves from staging/ to originals/, and
+    // copying staging/ before originals/ means the file is caught in one place or the other.
+    for sub in ["media/staging", "media", "keys"] {
         let from = src.join(sub);
         if from.is_dir() {
             files += copy_tree(&from, &out.join(sub)).with_context(|| format!("copying {}", from.display()))?;
@@ -259,6 +261,8 @@ async fn backup(state: &AppState, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Copies a folder's files that are not there yet (a file vanishing mid-copy — an upload
+/// finishing, a scratch file cleaned up — is skipped, not an error).
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<u64> {
     std::fs::create_dir_all(to)?;
     let mut n = 0;
@@ -266,11 +270,17 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<u64> {
         let entry = entry?;
         let kind = entry.file_type()?;
         let dest = to.join(entry.file_name());
+        if kind.is_dir() && entry.file_name() == "tmp" {
+            continue; // scratch space of running jobs
+        }
         if kind.is_dir() {
             n += copy_tree(&entry.path(), &dest)?;
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), &dest)?;
-            n += 1;
+        } else if kind.is_file() && !dest.exists() {
+            match std::fs::copy(entry.path(), &dest) {
+                Ok(_) => n += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(n)

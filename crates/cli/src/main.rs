@@ -142,9 +142,12 @@ async fn run(cli: Cli) -> Result<()> {
                 frameproof_server::start(config, Arc::new(SystemClock)).await.context("starting the server")?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let jobs = tokio::spawn(runner(&running.state).run(stopped));
-            running.until_signalled().await.context("serving")?;
+            frameproof_server::shutdown_signal().await;
+            tracing::info!("stopping");
+            // Jobs first (they hand unfinished work back to the queue), then HTTP and the database.
             let _ = stop.send(true);
             let _ = jobs.await;
+            running.shutdown().await.context("stopping the server")?;
             Ok(())
         }
         Command::Worker { data_dir } => {
@@ -162,7 +165,7 @@ async fn run(cli: Cli) -> Result<()> {
             let runner = runner(&state);
             tracing::info!(worker = %runner.worker_id, "worker started");
             let jobs = tokio::spawn(runner.run(stopped));
-            let _ = tokio::signal::ctrl_c().await;
+            frameproof_server::shutdown_signal().await;
             let _ = stop.send(true);
             let _ = jobs.await;
             Ok(())

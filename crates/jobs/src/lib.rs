@@ -78,28 +78,34 @@ fn backoff_ms(attempts: i64) -> i64 {
 }
 
 impl Runner {
-    /// Claims and runs jobs until `stop` turns true; running jobs then finish or are released
-    /// by their lease running out (another runner picks them up).
+    /// Claims and runs jobs until `stop` turns true. Then it stops claiming, cancels the jobs
+    /// it is running (their processes are killed) and hands them back to the queue without
+    /// counting the interrupted attempt, so another runner (or the next start) redoes them.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let slots = Arc::new(Semaphore::new(self.concurrency.max(1)));
+        let mut running = tokio::task::JoinSet::new();
         let mut changes = self.ctx.store.subscribe();
         let mut last_reap = 0_i64;
         loop {
             if *stop.borrow() {
-                return;
+                break;
             }
+            while running.try_join_next().is_some() {}
             let now = self.ctx.now();
             if now - last_reap >= (self.lease_ms / 3).clamp(500, 10_000) {
                 last_reap = now;
                 self.reap().await;
             }
-            let Ok(permit) = slots.clone().acquire_owned().await else { return };
+            let permit = tokio::select! {
+                p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+                _ = stop.changed() => continue,
+            };
             match self.claim().await {
                 Some(job) => {
                     let ctx = self.ctx.clone();
                     let owner = self.worker_id.clone();
                     let lease_ms = self.lease_ms;
-                    tokio::spawn(async move {
+                    running.spawn(async move {
                         run_one(ctx, owner, job, lease_ms).await;
                         drop(permit);
                     });
@@ -112,6 +118,16 @@ impl Runner {
                 _ = tokio::time::sleep(POLL) => {}
                 _ = stop.changed() => {}
             }
+        }
+        running.abort_all();
+        while running.join_next().await.is_some() {}
+        let now = self.ctx.now();
+        if let Ok(mut tx) = self.ctx.store.begin().await {
+            match jobs::release(&mut tx, &self.worker_id, now).await {
+                Ok(n) if n > 0 => tracing::info!(released = n, "handed unfinished jobs back to the queue"),
+                _ => {}
+            }
+            let _ = tx.commit().await;
         }
     }
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use frameproof_blobs::BlobKey;
-use frameproof_store::{accounts, assets, folders, projects, uploads};
+use frameproof_store::{accounts, assets, folders, projects, uploads, versions, workspaces};
 use tokio::sync::watch;
 
 use crate::state::AppState;
@@ -17,11 +17,23 @@ pub async fn run_once(state: &AppState) -> Result<u64, frameproof_store::StoreEr
     let limits = &state.config().limits;
     let cutoff = now - limits.trash_retention_days * 86_400_000;
     let mut tx = state.store().begin().await?;
+    // Storage use drops in the same transaction as the rows; the files go after the commit.
+    let gone = versions::purgeable(&mut tx, cutoff).await?;
+    for v in &gone {
+        workspaces::add_usage(&mut tx, v.workspace_id, -v.size_bytes, -v.derived_bytes).await?;
+    }
     let mut n = assets::purge_deleted(&mut tx, cutoff).await?;
     n += folders::purge_deleted(&mut tx, cutoff).await?;
     n += projects::purge_deleted(&mut tx, cutoff).await?;
     accounts::prune_login_failures(&mut tx, now - limits.login_failure_window_secs * 1000).await?;
     tx.commit().await?;
+    for v in gone {
+        let keys = (BlobKey::new(v.original_key), BlobKey::new(format!("derived/{}", v.id)));
+        if let (Ok(original), Ok(derived)) = keys {
+            let _ = state.blobs().delete(&original).await;
+            let _ = state.blobs().delete_prefix(&derived).await;
+        }
+    }
     n += collect_uploads(state, now).await?;
     Ok(n)
 }

@@ -164,16 +164,10 @@ impl Running {
         self.state.store().close().await;
         r
     }
-
-    /// Serves until the process is asked to stop (Ctrl-C or SIGTERM), then shuts down.
-    pub async fn until_signalled(self) -> std::io::Result<()> {
-        shutdown_signal().await;
-        tracing::info!("stopping");
-        self.shutdown().await
-    }
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

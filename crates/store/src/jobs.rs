@@ -64,22 +64,23 @@ pub async fn enqueue(c: &mut Conn, j: &NewJob<'_>) -> Result<bool> {
 /// Claims the most urgent runnable job of `kinds` (inside `BEGIN IMMEDIATE`, so two workers
 /// never claim the same row).
 pub async fn claim(c: &mut Conn, kinds: &[&str], owner: &str, now: i64, lease_ms: i64) -> Result<Option<JobRow>> {
-    let kinds_json = serde_json::to_string(kinds)?;
+    if kinds.is_empty() {
+        return Ok(None);
+    }
+    let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $2, lease_expires_at = $3,
                 heartbeat_at = $1, updated_at = $1
-         WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $1
-                       AND kind IN (SELECT value FROM json_each($4))
+         WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $1 AND kind IN ({})
                      ORDER BY priority, run_at, id LIMIT 1)
-         RETURNING {COLS}"
+         RETURNING {COLS}",
+        placeholders.join(", ")
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(now)
-        .bind(owner)
-        .bind(now + lease_ms)
-        .bind(kinds_json)
-        .fetch_optional(c)
-        .await?)
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now).bind(owner).bind(now + lease_ms);
+    for k in kinds {
+        q = q.bind(*k);
+    }
+    Ok(q.fetch_optional(c).await?)
 }
 
 /// Extends the lease and stores progress; answers whether cancellation was requested, or
@@ -139,6 +140,21 @@ pub async fn fail(c: &mut Conn, id: Uuid, owner: &str, error: &str, retry_at: Op
     .execute(c)
     .await?;
     Ok(())
+}
+
+/// Hands a stopping worker's running jobs back to the queue; the interrupted attempt is not
+/// counted. Answers how many.
+pub async fn release(c: &mut Conn, owner: &str, now: i64) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE jobs SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+                lease_owner = NULL, lease_expires_at = NULL, run_at = $2, updated_at = $2
+         WHERE lease_owner = $1 AND state = 'running'",
+    )
+    .bind(owner)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(r.rows_affected())
 }
 
 /// Marks a job whose cancellation was honoured.
@@ -303,6 +319,18 @@ mod tests {
         assert_eq!(j.last_error.as_deref(), Some("disk hiccup"));
         fail(&mut tx, j.id, "w1", "not media", None, 5100).await.unwrap();
         assert_eq!(get(&mut tx, j.id).await.unwrap().unwrap().state, "failed");
+        tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_stopping_worker_hands_its_jobs_back_without_using_an_attempt() {
+        let (_d, s) = store().await;
+        let mut tx = s.begin().await.unwrap();
+        enqueue(&mut tx, &job(id(1), None, 10, 0)).await.unwrap();
+        claim(&mut tx, &["ingest"], "w1", 0, 1000).await.unwrap().unwrap();
+        assert_eq!(release(&mut tx, "w1", 10).await.unwrap(), 1);
+        let j = claim(&mut tx, &["ingest"], "w2", 20, 1000).await.unwrap().unwrap();
+        assert_eq!(j.attempts, 1, "the interrupted attempt was not counted");
         tx.commit().await.unwrap();
     }
 }

@@ -115,6 +115,32 @@ pub async fn scope(
     Ok(row.map(|(w, p, a)| (frameproof_domain::WorkspaceId(w), frameproof_domain::ProjectId(p), AssetId(a))))
 }
 
+/// A version whose asset leaves the trash for good.
+#[derive(Clone, Debug, FromRow)]
+pub struct Purgeable {
+    #[sqlx(try_from = "Uuid")]
+    pub id: VersionId,
+    #[sqlx(try_from = "Uuid")]
+    pub workspace_id: frameproof_domain::WorkspaceId,
+    pub original_key: String,
+    pub size_bytes: i64,
+    pub derived_bytes: i64,
+}
+
+/// Versions of assets that the next purge (cut-off `before`) deletes: assets deleted, or in a
+/// project deleted, before it.
+pub async fn purgeable(c: &mut Conn, before: i64) -> Result<Vec<Purgeable>> {
+    Ok(sqlx::query_as(
+        "SELECT v.id, p.workspace_id, v.original_key, v.size_bytes,
+                (SELECT COALESCE(SUM(r.size_bytes), 0) FROM renditions r WHERE r.version_id = v.id) AS derived_bytes
+         FROM versions v JOIN assets a ON a.id = v.asset_id JOIN projects p ON p.id = a.project_id
+         WHERE (a.deleted_at IS NOT NULL AND a.deleted_at < $1) OR (p.deleted_at IS NOT NULL AND p.deleted_at < $1)",
+    )
+    .bind(before)
+    .fetch_all(c)
+    .await?)
+}
+
 /// Makes `version` its asset's current version.
 pub async fn set_current(c: &mut Conn, asset: AssetId, version: VersionId, now: i64) -> Result<()> {
     sqlx::query("UPDATE assets SET current_version_id = $2, updated_at = $3 WHERE id = $1")

@@ -153,7 +153,15 @@ pub async fn tus_create(State(state): State<AppState>, p: Principal, headers: He
         };
         return match uploads::patch(&state, &p, upload.id, 0, checksum, body.into_data_stream()).await {
             Ok(done) => patched_response(&done, StatusCode::CREATED, Some(location)),
-            Err(e) => err(e),
+            // The upload exists even though its first bytes were refused: say where, so the
+            // client can resume (or terminate) it instead of leaving it to expire.
+            Err(e) => {
+                let mut r = err(e);
+                if let Ok(v) = HeaderValue::from_str(&location) {
+                    r.headers_mut().insert(header::LOCATION, v);
+                }
+                r
+            }
         };
     }
     let created = Patched { offset: 0, expires_at: upload.expires_at, finished: None };

@@ -307,3 +307,27 @@ async fn uploads_belong_to_their_uploader_and_expire() {
     assert!(!staging.exists(), "expired upload bytes are collected");
     assert_eq!(tus.head(&location).await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn emptying_the_trash_deletes_the_files_and_gives_the_storage_back() {
+    let (srv, script, ws, project) = setup().await;
+    let tus = Tus { api: &script };
+    let r = tus
+        .create(5, &meta(&[("filename", "note.txt"), ("folder_id", project["root_folder_id"].as_str().unwrap())]))
+        .await;
+    let r = tus.patch(&h(&r, "location"), 0, b"hello".to_vec(), None).await;
+    let version = h(&r, "frameproof-version-id");
+    let v = script.get_ok(&format!("/api/v1/versions/{version}")).await;
+    let original = srv.data_dir().join(format!("media/originals/{version}"));
+    assert!(original.exists());
+    let ws_path = format!("/api/v1/workspaces/{}", ws["id"].as_str().unwrap());
+    assert_eq!(script.get_ok(&ws_path).await["storage"]["originals_bytes"], 5);
+    script.delete(&format!("/api/v1/assets/{}", v["asset_id"].as_str().unwrap())).await;
+    let state = &srv.running.as_ref().unwrap().state;
+    frameproof_server::housekeeping::run_once(state).await.unwrap();
+    assert!(original.exists(), "restorable for 30 days");
+    srv.clock.advance_ms(31 * 86_400_000);
+    frameproof_server::housekeeping::run_once(state).await.unwrap();
+    assert!(!original.exists(), "gone after the retention");
+    assert_eq!(script.get_ok(&ws_path).await["storage"]["originals_bytes"], 0);
+}
