@@ -142,6 +142,13 @@ struct Output<'a> {
     meta: serde_json::Value,
 }
 
+impl<'a> Output<'a> {
+    /// An output with no picture size or frame count (stills, JSON).
+    fn plain(name: &'a str, file: &'a Path, content_type: &'a str, meta: serde_json::Value) -> Self {
+        Output { name, file, content_type, width: None, height: None, frames: None, meta }
+    }
+}
+
 /// Moves a finished output into the store and records it (replacing an earlier run's), adding
 /// its size to the workspace's derived storage.
 async fn keep(ctx: &Ctx, version: VersionId, ext: &str, o: Output<'_>) -> Result<(), JobError> {
@@ -371,21 +378,7 @@ async fn video(
     let at = frameproof_media::poster(&ctx.tools, &proxy, rate, frames, &poster, Some(640))
         .await
         .map_err(|e| JobError::Retry(format!("drawing the poster: {e}")))?;
-    keep(
-        ctx,
-        id,
-        "jpg",
-        Output {
-            name: "poster",
-            file: &poster,
-            content_type: "image/jpeg",
-            width: None,
-            height: None,
-            frames: None,
-            meta: serde_json::json!({ "frame": at }),
-        },
-    )
-    .await?;
+    keep(ctx, id, "jpg", Output::plain("poster", &poster, "image/jpeg", serde_json::json!({ "frame": at }))).await?;
     dial.set(93).await;
     sprites(ctx, id, &proxy, frames, info, scratch).await?;
     dial.set(96).await;
@@ -415,21 +408,7 @@ async fn sprites(
     for sheet in 0..layout.sheets {
         let file = scratch.join(format!("sprite_{sheet:03}.jpg"));
         let name = format!("sprite_{sheet:03}");
-        keep(
-            ctx,
-            id,
-            "jpg",
-            Output {
-                name: &name,
-                file: &file,
-                content_type: "image/jpeg",
-                width: None,
-                height: None,
-                frames: None,
-                meta: serde_json::json!({ "sheet": sheet }),
-            },
-        )
-        .await?;
+        keep(ctx, id, "jpg", Output::plain(&name, &file, "image/jpeg", serde_json::json!({ "sheet": sheet }))).await?;
         sheets.push(format!("{name}.jpg"));
     }
     let index = serde_json::json!({
@@ -448,15 +427,12 @@ async fn sprites(
         ctx,
         id,
         "json",
-        Output {
-            name: "sprite_index",
-            file: &file,
-            content_type: "application/json",
-            width: None,
-            height: None,
-            frames: None,
-            meta: serde_json::json!({ "every": layout.every, "sheets": layout.sheets }),
-        },
+        Output::plain(
+            "sprite_index",
+            &file,
+            "application/json",
+            serde_json::json!({ "every": layout.every, "sheets": layout.sheets }),
+        ),
     )
     .await
 }
@@ -470,21 +446,7 @@ async fn waveform(ctx: &Ctx, id: VersionId, input: &Path, scratch: &Path) -> Res
     tokio::fs::write(&file, body.to_string())
         .await
         .map_err(|e| JobError::Retry(format!("writing the waveform: {e}")))?;
-    keep(
-        ctx,
-        id,
-        "json",
-        Output {
-            name: "waveform",
-            file: &file,
-            content_type: "application/json",
-            width: None,
-            height: None,
-            frames: None,
-            meta: serde_json::json!({}),
-        },
-    )
-    .await
+    keep(ctx, id, "json", Output::plain("waveform", &file, "application/json", serde_json::json!({}))).await
 }
 
 /// A PDF: its page count, and every page (up to the cap) as an image; page 1 is the poster.
@@ -524,21 +486,7 @@ async fn pdf(ctx: &Ctx, id: VersionId, input: &Path, sha: &str, scratch: &Path) 
         )
         .await?;
     }
-    keep(
-        ctx,
-        id,
-        "jpg",
-        Output {
-            name: "poster",
-            file: &poster,
-            content_type: "image/jpeg",
-            width: None,
-            height: None,
-            frames: None,
-            meta: serde_json::json!({ "page": 1 }),
-        },
-    )
-    .await?;
+    keep(ctx, id, "jpg", Output::plain("poster", &poster, "image/jpeg", serde_json::json!({ "page": 1 }))).await?;
     transition(ctx, id, "playable", None, 90).await
 }
 
@@ -547,21 +495,7 @@ async fn image(ctx: &Ctx, id: VersionId, input: &Path, scratch: &Path) -> Result
     frameproof_media::stills::image_preview(&ctx.tools, input, &out, 2560)
         .await
         .map_err(|e| JobError::Fatal(format!("Making the image preview failed: {e}")))?;
-    keep(
-        ctx,
-        id,
-        "jpg",
-        Output {
-            name: "preview",
-            file: &out,
-            content_type: "image/jpeg",
-            width: None,
-            height: None,
-            frames: None,
-            meta: serde_json::json!({}),
-        },
-    )
-    .await?;
+    keep(ctx, id, "jpg", Output::plain("preview", &out, "image/jpeg", serde_json::json!({}))).await?;
     transition(ctx, id, "playable", None, 90).await
 }
 
@@ -586,21 +520,7 @@ async fn audio(
         }
     };
     done.map_err(|e| JobError::Fatal(format!("Making the audio proxy failed: {e}")))?;
-    keep(
-        ctx,
-        id,
-        "m4a",
-        Output {
-            name: "proxy_audio",
-            file: &out,
-            content_type: "audio/mp4",
-            width: None,
-            height: None,
-            frames: None,
-            meta: serde_json::json!({}),
-        },
-    )
-    .await?;
+    keep(ctx, id, "m4a", Output::plain("proxy_audio", &out, "audio/mp4", serde_json::json!({}))).await?;
     transition(ctx, id, "playable", None, 60).await?;
     dial.set(70).await;
     waveform(ctx, id, input, scratch).await

@@ -86,6 +86,18 @@ async fn admin_commands_provision_and_operate() {
     assert_eq!(ws["items"][0]["name"], "Acme");
     assert_eq!(ws["items"][0]["role"], "owner");
     assert_eq!(ws["items"][0]["storage"]["quota_bytes"], 12345);
+    // An upload larger than that quota is refused before any byte is stored.
+    let (_, root) = crate::kit::project_root(&c, &srv.url).await;
+    let r = c
+        .post(format!("{}/api/v1/uploads", srv.url))
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", "20000")
+        .header("upload-metadata", format!("filename Ym9va2xldC5wZGY=,folder_id {}", base64_of(&root)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "quota-exceeded");
     let members: Value = c
         .get(format!("{}/api/v1/workspaces/{}/members", srv.url, ws["items"][0]["id"].as_str().unwrap()))
         .send()
@@ -133,4 +145,9 @@ async fn first_start_prints_the_setup_link_and_json_logs_work() {
     // A request id appears in the log.
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(srv.log.lock().unwrap().iter().any(|l| l.contains("\"request_id\"") && l.contains("/api/v1/setup")));
+}
+
+fn base64_of(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
 }
