@@ -67,6 +67,54 @@ enum Command {
     },
     /// Print the OpenAPI document (the same as GET /api/v1/openapi.json).
     Openapi,
+    /// Timecode calculator: a frame number to its SMPTE label, or a label to its frame.
+    ///
+    /// `frameproof tc --rate 30000/1001 --drop-frame --frame 17982` prints 00:10:00;00, and
+    /// `--timecode 00:10:00;00` prints 17982. Only the value goes to stdout.
+    Tc(TcArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["frame", "timecode"])))]
+struct TcArgs {
+    /// Frame rate: a rational (30000/1001), an integer (25), or 23.976, 29.97, 59.94, 119.88.
+    #[arg(long, value_parser = parse_rate)]
+    rate: frameproof_domain::FrameRate,
+    /// Drop-frame timecode (29.97 and 59.94 only); labels use ';' before the frame field.
+    #[arg(long)]
+    drop_frame: bool,
+    /// The label of frame 0 (the source's start timecode), e.g. 01:00:00;00.
+    #[arg(long, value_name = "TIMECODE")]
+    start: Option<String>,
+    /// A frame number (from 0) to convert to a label.
+    #[arg(long)]
+    frame: Option<u64>,
+    /// A label to convert to a frame number.
+    #[arg(long)]
+    timecode: Option<String>,
+}
+
+fn parse_rate(s: &str) -> Result<frameproof_domain::FrameRate, String> {
+    let named = match s.trim() {
+        "23.976" | "23.98" => Some("24000/1001"),
+        "29.97" => Some("30000/1001"),
+        "47.952" => Some("48000/1001"),
+        "59.94" => Some("60000/1001"),
+        "119.88" => Some("120000/1001"),
+        _ => None,
+    };
+    frameproof_domain::FrameRate::parse(named.unwrap_or(s))
+        .ok_or_else(|| format!("{s:?} is not a frame rate: write 30000/1001, 25, or 23.976, 29.97, 59.94, 119.88"))
+}
+
+fn timecode(args: &TcArgs) -> Result<String> {
+    let format = frameproof_domain::TimecodeFormat::new(args.rate, args.drop_frame)?;
+    let tc = frameproof_domain::Timecode::new(format, args.start.as_deref())?;
+    Ok(match (&args.frame, &args.timecode) {
+        (Some(frame), _) => tc.label(*frame),
+        (None, Some(label)) => tc.frame(label)?.to_string(),
+        (None, None) => anyhow::bail!("give --frame or --timecode"),
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,6 +223,7 @@ async fn run(cli: Cli) -> Result<()> {
             let config = load_config(cli.config.as_deref(), None, None)?;
             out(&config::print(&config)?)
         }
+        Command::Tc(args) => out(&format!("{}\n", timecode(&args)?)),
         Command::Openapi => {
             let doc =
                 frameproof_server::routes::openapi().to_pretty_json().context("rendering the OpenAPI document")?;

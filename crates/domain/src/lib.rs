@@ -11,9 +11,11 @@ pub mod quota;
 pub mod rate;
 pub mod role;
 pub mod time;
+pub mod timecode;
 pub mod validate;
 
 pub use ids::*;
 pub use rate::FrameRate;
 pub use role::{Action, Role};
 pub use time::Timestamp;
+pub use timecode::{Timecode, TimecodeError, TimecodeFormat};

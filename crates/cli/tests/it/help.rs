@@ -5,7 +5,9 @@ use crate::kit::{run, text};
 #[test]
 fn every_command_has_clear_help() {
     let cases: &[(&[&str], &[&str])] = &[
-        (&["--help"], &["serve", "admin", "config", "openapi", "set-up link"]),
+        (&["--help"], &["serve", "worker", "admin", "config", "openapi", "tc", "set-up link"]),
+        (&["tc", "--help"], &["--rate", "--drop-frame", "--start", "--frame", "--timecode"]),
+        (&["worker", "--help"], &["--data-dir"]),
         (&["serve", "--help"], &["--data-dir", "--listen", "port 0"]),
         (&["admin", "--help"], &["create-user", "create-token", "reset-password", "set-quota", "backup", "check"]),
         (&["admin", "create-user", "--help"], &["--email", "--password-stdin", "--workspace", "--role"]),
@@ -72,4 +74,34 @@ fn unknown_configuration_keys_are_refused_by_name() {
     let out = run(&["config", "print"], "", &[("FRAMEPROOF__LIMITS__NOPE", "1")]);
     assert!(text(&out.stderr).contains("nope"), "{}", text(&out.stderr));
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn tc_prints_only_the_value_and_refuses_bad_labels() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["tc", "--rate", "30000/1001", "--drop-frame", "--frame", "17982"], "00:10:00;00"),
+        (&["tc", "--rate", "30000/1001", "--drop-frame", "--timecode", "00:10:00;00"], "17982"),
+        (&["tc", "--rate", "29.97", "--drop-frame", "--timecode", "00:10:00:00"], "17982"),
+        (&["tc", "--rate", "29.97", "--drop-frame", "--start", "01:00:00;00", "--frame", "1800"], "01:01:00;02"),
+        (&["tc", "--rate", "29.97", "--drop-frame", "--start", "01:00:00;00", "--timecode", "01:01:00;02"], "1800"),
+        (&["tc", "--rate", "23.976", "--frame", "86400"], "01:00:00:00"),
+        (&["tc", "--rate", "119.88", "--frame", "120"], "00:00:01:000"),
+        (&["tc", "--rate", "59.94", "--drop-frame", "--frame", "3600"], "00:01:00;04"),
+    ];
+    for (args, expect) in cases {
+        let out = run(args, "", &[]);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), format!("{expect}\n"), "{args:?}");
+    }
+    for (args, words) in [
+        (&["tc", "--rate", "29.97", "--drop-frame", "--timecode", "00:01:00;00"][..], "does not exist"),
+        (&["tc", "--rate", "25", "--timecode", "00:00:00;10"][..], "non-drop"),
+        (&["tc", "--rate", "25", "--timecode", "00:00:00:25"][..], "below 25"),
+        (&["tc", "--rate", "25", "--drop-frame", "--frame", "1"][..], "29.97"),
+    ] {
+        let out = run(args, "", &[]);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty());
+        assert!(text(&out.stderr).contains(words), "{args:?}: {}", text(&out.stderr));
+    }
 }
