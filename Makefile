@@ -47,3 +47,4 @@ test: setup fmt-check lint test-rust test-web e2e ## Everything CI checks: forma
 
 clean: ## Remove build output (not ./data)
 	cargo clean
+bench:: ; node bench/bench.mjs ## Benchmarks, not part of make test: tus upload vs cp, server RSS, ingest vs bare ffmpeg (needs make build)

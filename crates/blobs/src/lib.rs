@@ -78,6 +78,9 @@ pub enum AppendStop<E> {
     TooLong,
 }
 
+/// Bytes gathered before one write to a staging file.
+const WRITE_BUFFER: usize = 8 * 1024 * 1024;
+
 /// The local-filesystem store: `<root>/<key>`.
 #[derive(Clone, Debug)]
 pub struct Blobs {
@@ -162,15 +165,22 @@ impl Blobs {
         file.seek(std::io::SeekFrom::Start(offset)).await.map_err(|e| self.io(key, e))?;
         let mut written = 0u64;
         let mut interrupted = None;
+        // Body frames are small (tens of KiB); each file write is a trip to the blocking pool,
+        // so gather a few MiB per write. Memory stays bounded by this buffer per upload.
+        let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUFFER);
         while let Some(chunk) = body.next().await {
             match chunk {
                 Ok(bytes) => {
                     let room = limit.saturating_sub(written);
                     let take = usize::try_from(room).unwrap_or(usize::MAX).min(bytes.len());
                     let part = &bytes[..take];
-                    file.write_all(part).await.map_err(|e| self.io(key, e))?;
                     inspect(part);
+                    buf.extend_from_slice(part);
                     written += part.len() as u64;
+                    if buf.len() >= WRITE_BUFFER {
+                        file.write_all(&buf).await.map_err(|e| self.io(key, e))?;
+                        buf.clear();
+                    }
                     if take < bytes.len() {
                         interrupted = Some(AppendStop::TooLong);
                         break;
@@ -182,6 +192,7 @@ impl Blobs {
                 }
             }
         }
+        file.write_all(&buf).await.map_err(|e| self.io(key, e))?;
         file.flush().await.map_err(|e| self.io(key, e))?;
         file.sync_all().await.map_err(|e| self.io(key, e))?;
         Ok(Appended { written, interrupted })

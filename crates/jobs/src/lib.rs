@@ -134,22 +134,26 @@ impl Runner {
     async fn claim(&self) -> Option<JobRow> {
         let now = self.ctx.now();
         let mut tx = self.ctx.store.begin().await.ok()?;
-        let job = jobs::claim(&mut tx, &[ingest::KIND], &self.worker_id, now, self.lease_ms).await.ok()?;
+        let job = jobs::claim(&mut tx, &[ingest::KIND], &self.worker_id, now, self.lease_ms).await.ok()??;
+        // Only a claim that took a job commits: a commit wakes every runner and event stream,
+        // and an idle runner that woke itself would spin.
         tx.commit().await.ok()?;
-        job
+        Some(job)
     }
 
     async fn reap(&self) {
         let now = self.ctx.now();
         let Ok(mut tx) = self.ctx.store.begin().await else { return };
         match jobs::reap(&mut tx, now).await {
+            // Nothing to reap: roll back rather than commit (commits wake everyone).
+            Ok((0, failed)) if failed.is_empty() => {}
             Ok((requeued, failed)) => {
                 for job in &failed {
                     if job.kind == ingest::KIND {
                         ingest::give_up(&mut tx, job, "processing stopped answering several times", now).await;
                     }
                 }
-                if tx.commit().await.is_ok() && (requeued > 0 || !failed.is_empty()) {
+                if tx.commit().await.is_ok() {
                     tracing::warn!(requeued, failed = failed.len(), "reaped jobs whose worker stopped");
                 }
             }
