@@ -151,3 +151,25 @@ fn base64_of(s: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(s)
 }
+
+/// CPU seconds (user + system) a process has used, from /proc.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit(')').next().unwrap();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[tokio::test]
+async fn an_idle_server_stays_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    provision(dir.path());
+    let srv = Served::start(dir.path(), &["--log-format", "json"]);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let before = cpu_ticks(srv.child.id());
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let used = cpu_ticks(srv.child.id()) - before;
+    // 100 ticks a second on Linux: an idle server polls a little, it does not spin.
+    assert!(used < 30, "an idle server used {used} CPU ticks in 3 s");
+}
