@@ -203,13 +203,18 @@ pub async fn run(ctx: &Ctx, job: &JobRow) -> Result<(), JobError> {
         }
     };
     // The upload's bytes move into place when it finishes; redo that if a crash came first.
+    // The server moves it right after committing the version, so this job may race that move:
+    // whichever rename loses finds the file already in place.
     let original = key(version.original_key.clone())?;
     if ctx.blobs.len(&original).await?.is_none() {
         let staging = key(p.staging_key)?;
-        if ctx.blobs.len(&staging).await?.is_none() {
-            return Err(JobError::Fatal(String::from("The uploaded file is missing from storage.")));
+        let moved = ctx.blobs.promote(&staging, &original).await;
+        if ctx.blobs.len(&original).await?.is_none() {
+            return Err(match moved {
+                Err(e) => JobError::Retry(format!("moving the upload into place: {e}")),
+                Ok(()) => JobError::Fatal(String::from("The uploaded file is missing from storage.")),
+            });
         }
-        ctx.blobs.promote(&staging, &original).await?;
     }
     let path = ctx.blobs.path(&original);
     let mut dial = Dial { ctx, version: id, last: -100 };

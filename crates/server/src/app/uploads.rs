@@ -433,7 +433,10 @@ async fn finish(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<(AssetId
     tx.commit().await?;
     let staging = BlobKey::new(upload.staging_key).map_err(ApiError::internal)?;
     let original = BlobKey::new(original_key).map_err(ApiError::internal)?;
-    if let Err(e) = state.blobs().promote(&staging, &original).await {
+    // The ingest job may already have moved it (it was enqueued in the transaction above).
+    if let Err(e) = state.blobs().promote(&staging, &original).await
+        && !matches!(state.blobs().len(&original).await, Ok(Some(_)))
+    {
         tracing::warn!(error = %e, version = %version_id, "moving the upload into place failed; ingest will retry");
     }
     Ok((asset.id, version_id))
