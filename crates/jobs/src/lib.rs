@@ -166,7 +166,9 @@ impl Runner {
 async fn run_one(ctx: Ctx, owner: String, job: JobRow, lease_ms: i64) {
     let every = Duration::from_millis(u64::try_from(lease_ms).unwrap_or(30_000)) / HEARTBEATS_PER_LEASE;
     ctx.progress.store(0, Ordering::Relaxed);
-    let (cancel_tx, mut cancel_rx) = watch::channel(false);
+    // Why the job must stop: 1 = cancellation was requested, 2 = the lease was lost (another
+    // worker may own the job now, so this one must not write its outcome).
+    let (cancel_tx, mut cancel_rx) = watch::channel(0u8);
     let beat = {
         let ctx = ctx.clone();
         let owner = owner.clone();
@@ -180,8 +182,12 @@ async fn run_one(ctx: Ctx, owner: String, job: JobRow, lease_ms: i64) {
                 let answer = jobs::heartbeat(&mut tx, id, &owner, now, lease_ms, progress).await;
                 let _ = tx.commit().await;
                 match answer {
-                    Ok(Some(true)) | Ok(None) => {
-                        let _ = cancel_tx.send(true);
+                    Ok(Some(true)) => {
+                        let _ = cancel_tx.send(1);
+                        return;
+                    }
+                    Ok(None) => {
+                        let _ = cancel_tx.send(2);
                         return;
                     }
                     _ => {}
@@ -198,15 +204,18 @@ async fn run_one(ctx: Ctx, owner: String, job: JobRow, lease_ms: i64) {
     };
     let outcome = tokio::select! {
         r = handler => Some(r),
-        _ = cancel_rx.wait_for(|c| *c) => None,
+        _ = cancel_rx.wait_for(|c| *c != 0) => None,
     };
     beat.abort();
     let now = ctx.now();
     let Ok(mut tx) = ctx.store.begin().await else { return };
     match outcome {
+        None if *cancel_rx.borrow() == 2 => {
+            tracing::warn!(job = %job.id, kind = %job.kind, "lost the job's lease; leaving it to its new owner");
+        }
         None => {
-            let _ = jobs::cancelled(&mut tx, job.id, now).await;
-            tracing::info!(job = %job.id, kind = %job.kind, "job cancelled or its lease was lost");
+            let _ = jobs::cancelled(&mut tx, job.id, &owner, now).await;
+            tracing::info!(job = %job.id, kind = %job.kind, "job cancelled");
         }
         Some(Ok(())) => {
             let _ = jobs::succeed(&mut tx, job.id, &owner, now).await;

@@ -157,12 +157,14 @@ pub async fn release(c: &mut Conn, owner: &str, now: i64) -> Result<u64> {
     Ok(r.rows_affected())
 }
 
-/// Marks a job whose cancellation was honoured.
-pub async fn cancelled(c: &mut Conn, id: Uuid, now: i64) -> Result<()> {
+/// Marks a job whose cancellation was honoured (only by the worker still holding it).
+pub async fn cancelled(c: &mut Conn, id: Uuid, owner: &str, now: i64) -> Result<()> {
     sqlx::query(
-        "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 WHERE id = $1",
+        "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = $3
+         WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
     )
     .bind(id)
+    .bind(owner)
     .bind(now)
     .execute(c)
     .await?;

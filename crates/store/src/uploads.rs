@@ -105,15 +105,31 @@ pub async fn reserved_bytes(c: &mut Conn, ws: WorkspaceId, now: i64) -> Result<i
 
 /// Takes the upload's write lease if nobody holds a live one; false when another request
 /// is writing it.
-pub async fn lock(c: &mut Conn, id: Uuid, owner: &str, now: i64, until: i64) -> Result<bool> {
+/// With `at_offset`, only while the durable offset is still that (a request that read the row
+/// before another one advanced it must not write over the acknowledged bytes).
+pub async fn lock(c: &mut Conn, id: Uuid, owner: &str, now: i64, until: i64, at_offset: Option<i64>) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE uploads SET lock_owner = $2, lock_until = $4
-         WHERE id = $1 AND completed_at IS NULL AND (lock_owner IS NULL OR lock_until < $3 OR lock_owner = $2)",
+         WHERE id = $1 AND completed_at IS NULL AND (lock_owner IS NULL OR lock_until < $3 OR lock_owner = $2)
+           AND ($5 IS NULL OR upload_offset = $5)",
     )
     .bind(id)
     .bind(owner)
     .bind(now)
     .bind(until)
+    .bind(at_offset)
+    .execute(c)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Deletes an unfinished upload nobody is writing; false when it finished or is being written.
+pub async fn delete_unfinished(c: &mut Conn, id: Uuid, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "DELETE FROM uploads WHERE id = $1 AND completed_at IS NULL AND (lock_owner IS NULL OR lock_until < $2)",
+    )
+    .bind(id)
+    .bind(now)
     .execute(c)
     .await?;
     Ok(r.rows_affected() == 1)

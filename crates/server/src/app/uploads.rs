@@ -237,7 +237,14 @@ where
     let owner = new_uuid(state.now()).to_string();
     {
         let mut tx = state.store().begin().await?;
-        if !uploads::lock(&mut tx, id, &owner, now, now + LOCK_LEASE_MS).await? {
+        if !uploads::lock(&mut tx, id, &owner, now, now + LOCK_LEASE_MS, Some(offset)).await? {
+            let current = uploads::get(&mut tx, id).await?.map(|u| u.upload_offset);
+            if current.is_some_and(|o| o != offset) {
+                return Err(ApiError::conflict(
+                    "offset-mismatch",
+                    format!("Upload-Offset {offset} does not match the stored offset {}", current.unwrap_or_default()),
+                ));
+            }
             return Err(ApiError::new(
                 StatusCode::LOCKED,
                 "upload-locked",
@@ -256,7 +263,7 @@ where
                     .await;
                 let now = state.now().0;
                 if let Ok(mut tx) = state.store().begin().await {
-                    let _ = uploads::lock(&mut tx, id, &owner, now, now + LOCK_LEASE_MS).await;
+                    let _ = uploads::lock(&mut tx, id, &owner, now, now + LOCK_LEASE_MS, None).await;
                     let _ = tx.commit().await;
                 }
             }
@@ -461,7 +468,13 @@ pub async fn terminate(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<(
         ));
     }
     let mut tx = state.store().begin().await?;
-    uploads::delete(&mut tx, id).await?;
+    if !uploads::delete_unfinished(&mut tx, id, state.now().0).await? {
+        return Err(ApiError::new(
+            StatusCode::LOCKED,
+            "upload-locked",
+            "this upload is being written or has just finished; it cannot be terminated now",
+        ));
+    }
     tx.commit().await?;
     let key = BlobKey::new(upload.staging_key).map_err(ApiError::internal)?;
     state.blobs().delete(&key).await.map_err(ApiError::internal)?;

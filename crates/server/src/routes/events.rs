@@ -128,7 +128,9 @@ impl Follow {
     async fn still_allowed(&mut self) -> bool {
         self.checked = Instant::now();
         match auth::resolve(&self.state, &self.token, self.via_cookie).await {
-            Ok(Some(p)) => authorize(&self.state, &p, self.scope).await.is_ok(),
+            // A change of role (say, member to reviewer) changes what the stream may carry:
+            // end it, and the client reconnects under the new rules.
+            Ok(Some(p)) => authorize(&self.state, &p, self.scope).await.is_ok_and(|f| f == self.only_projects_of),
             _ => false,
         }
     }

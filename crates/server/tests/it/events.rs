@@ -204,3 +204,30 @@ async fn a_revoked_credential_ends_its_open_stream() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_demoted_member_s_stream_ends_instead_of_leaking_other_projects() {
+    let srv = TestServer::start().await;
+    let (owner, ws) = srv.owner().await;
+    let ws = ws["id"].as_str().unwrap().to_owned();
+    let member = srv.join(&owner, &ws, "mo@example.com", "member", &[]).await;
+    let mut stream = Stream::open(&member, &format!("workspace={ws}"), None).await;
+    let members = owner.get_ok(&format!("/api/v1/workspaces/{ws}/members")).await;
+    let mo = members["items"].as_array().unwrap().iter().find(|m| m["email"] == "mo@example.com").unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    owner.patch(&format!("/api/v1/workspaces/{ws}/members/{mo}"), json!({"role": "reviewer"})).await;
+    owner.create_project(&ws, "Not shared with Mo").await;
+    let end = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let chunk =
+            tokio::time::timeout_at(end, stream.body.next()).await.expect("the stream stayed open after the demotion");
+        match chunk {
+            None | Some(Err(_)) => break,
+            Some(Ok(bytes)) => {
+                assert!(!String::from_utf8_lossy(&bytes).contains("Not shared with Mo"), "leaked a project event")
+            }
+        }
+    }
+}
