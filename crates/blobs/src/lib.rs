@@ -246,6 +246,28 @@ impl Blobs {
         }
     }
 
+    /// Bytes stored under a prefix (a version's derived media, cached stills included).
+    pub async fn prefix_size(&self, prefix: &BlobKey) -> Result<u64> {
+        let mut total = 0;
+        let mut dirs = vec![self.path(prefix)];
+        while let Some(dir) = dirs.pop() {
+            let mut entries = match fs::read_dir(&dir).await {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(self.io(prefix, e)),
+            };
+            while let Some(entry) = entries.next_entry().await.map_err(|e| self.io(prefix, e))? {
+                let meta = entry.metadata().await.map_err(|e| self.io(prefix, e))?;
+                if meta.is_dir() {
+                    dirs.push(entry.path());
+                } else {
+                    total += meta.len();
+                }
+            }
+        }
+        Ok(total)
+    }
+
     /// Deletes every blob under a prefix (a version's derived media).
     pub async fn delete_prefix(&self, prefix: &BlobKey) -> Result<()> {
         match fs::remove_dir_all(self.path(prefix)).await {

@@ -20,7 +20,12 @@ pub async fn run_once(state: &AppState) -> Result<u64, frameproof_store::StoreEr
     // Storage use drops in the same transaction as the rows; the files go after the commit.
     let gone = versions::purgeable(&mut tx, cutoff).await?;
     for v in &gone {
-        workspaces::add_usage(&mut tx, v.workspace_id, -v.size_bytes, -v.derived_bytes).await?;
+        // What is on disk under the version (renditions and cached stills), when readable.
+        let derived = match BlobKey::new(format!("derived/{}", v.id)) {
+            Ok(k) => state.blobs().prefix_size(&k).await.ok().and_then(|b| i64::try_from(b).ok()),
+            Err(_) => None,
+        };
+        workspaces::add_usage(&mut tx, v.workspace_id, -v.size_bytes, -derived.unwrap_or(v.derived_bytes)).await?;
     }
     let mut n = assets::purge_deleted(&mut tx, cutoff).await?;
     n += folders::purge_deleted(&mut tx, cutoff).await?;

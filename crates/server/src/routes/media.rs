@@ -124,11 +124,17 @@ pub async fn frame_still(
         let out = scratch.join("still.jpg");
         let made = frameproof_media::extract_frame(state.tools(), &proxy_path, rate, n, &out, None).await;
         let kept = match made {
-            Ok(()) => state.blobs().put_file(&out, &key).await.map_err(ApiError::internal).map(|_| ()),
+            Ok(()) => state.blobs().put_file(&out, &key).await.map_err(ApiError::internal),
             Err(e) => Err(ApiError::internal(e)),
         };
         let _ = tokio::fs::remove_dir_all(&scratch).await;
-        kept?;
+        // Cached stills are derived media: they count against the workspace's storage.
+        let size = i64::try_from(kept?).unwrap_or(i64::MAX);
+        let mut tx = state.store().begin().await?;
+        if let Some((ws, _, _)) = versions::scope(&mut tx, id).await? {
+            frameproof_store::workspaces::add_usage(&mut tx, ws, 0, size).await?;
+        }
+        tx.commit().await?;
     }
     let bytes = tokio::fs::read(state.blobs().path(&key)).await.map_err(ApiError::internal)?;
     let mut resp = Response::new(Body::from(bytes));

@@ -158,11 +158,19 @@ async fn a_video_upload_becomes_a_verified_playable_version() {
     srv.clock.advance_ms(301_000);
     assert_eq!(c.get(&url).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 
-    // Stills: exact frames as JPEG; past the end is a clear 404.
+    // Stills: exact frames as JPEG (cached, and counted as derived storage); past the end is a
+    // clear 404.
+    let ws_path = format!("/api/v1/workspaces/{}", project["workspace_id"].as_str().unwrap());
+    let derived_before = api.get_ok(&ws_path).await["storage"]["derived_bytes"].as_i64().unwrap();
+    let renditions: i64 = v["renditions"].as_array().unwrap().iter().map(|r| r["size_bytes"].as_i64().unwrap()).sum();
+    assert_eq!(derived_before, renditions, "derived storage is the renditions' bytes");
     let r = api.request(Method::GET, &format!("/api/v1/versions/{version}/frames/59.jpg")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
-    assert!(r.bytes().await.unwrap().starts_with(&[0xFF, 0xD8]));
+    let still = r.bytes().await.unwrap();
+    assert!(still.starts_with(&[0xFF, 0xD8]));
+    let derived_after = api.get_ok(&ws_path).await["storage"]["derived_bytes"].as_i64().unwrap();
+    assert_eq!(derived_after, derived_before + still.len() as i64);
     let (s, b) = api.get(&format!("/api/v1/versions/{version}/frames/60.jpg")).await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::NOT_FOUND, Some("frame-out-of-range")));
     let (s, b) = api.get(&format!("/api/v1/versions/{version}/frames/x.jpg")).await;
