@@ -89,6 +89,28 @@ struct Dial<'a> {
 }
 
 impl Dial<'_> {
+    /// Runs work that reports whole percentages (sent on the channel it is given) and shows
+    /// them on the dial as `base .. base + share`.
+    async fn follow<T, F>(
+        &mut self,
+        base: i64,
+        share: i64,
+        start: impl FnOnce(tokio::sync::mpsc::UnboundedSender<u8>) -> F,
+    ) -> T
+    where
+        F: std::future::Future<Output = T>,
+    {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u8>();
+        let work = start(tx);
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                r = &mut work => return r,
+                Some(p) = rx.recv() => self.set(base + share * i64::from(p) / 100).await,
+            }
+        }
+    }
+
     async fn set(&mut self, percent: i64) {
         self.ctx.progress.store(percent, Ordering::Relaxed);
         if percent < self.last + 5 && percent < 100 {
@@ -331,17 +353,13 @@ async fn video(
             .ok_or_else(|| JobError::Fatal(String::from("The video's length is unknown.")))?;
         let args = frameproof_media::proxy_args(input, &out, info, rate, rung, !probe.audio.is_empty());
         let base = 2 + share * i64::try_from(i).unwrap_or(0);
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u8>();
-        let encode = frameproof_media::transcode(&ctx.tools, &args, expect.frames, move |p| {
-            let _ = tx.send(p);
-        });
-        tokio::pin!(encode);
-        let done = loop {
-            tokio::select! {
-                r = &mut encode => break r,
-                Some(p) = rx.recv() => dial.set(base + share * i64::from(p) / 100).await,
-            }
-        };
+        let done = dial
+            .follow(base, share, |tx| {
+                frameproof_media::transcode(&ctx.tools, &args, expect.frames, move |p| {
+                    let _ = tx.send(p);
+                })
+            })
+            .await;
         done.map_err(|e| JobError::Fatal(format!("Making the {} review proxy failed: {e}", rung.name)))?;
         let verified = verify_proxy(&ctx.tools, &out, &expect)
             .await
@@ -513,17 +531,13 @@ async fn audio(
     dial: &mut Dial<'_>,
 ) -> Result<(), JobError> {
     let out = scratch.join("proxy_audio.m4a");
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u8>();
-    let encode = frameproof_media::audio_proxy(&ctx.tools, input, &out, probe.duration_us.unwrap_or(0), move |p| {
-        let _ = tx.send(p);
-    });
-    tokio::pin!(encode);
-    let done = loop {
-        tokio::select! {
-            r = &mut encode => break r,
-            Some(p) = rx.recv() => dial.set(2 + 58 * i64::from(p) / 100).await,
-        }
-    };
+    let done = dial
+        .follow(2, 58, |tx| {
+            frameproof_media::audio_proxy(&ctx.tools, input, &out, probe.duration_us.unwrap_or(0), move |p| {
+                let _ = tx.send(p);
+            })
+        })
+        .await;
     done.map_err(|e| JobError::Fatal(format!("Making the audio proxy failed: {e}")))?;
     keep(ctx, id, "m4a", Output::plain("proxy_audio", &out, "audio/mp4", serde_json::json!({}))).await?;
     transition(ctx, id, "playable", None, 60).await?;

@@ -211,17 +211,6 @@ pub async fn get(c: &mut Conn, id: Uuid) -> Result<Option<JobRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await?)
 }
 
-/// The newest job with this unique key (any state).
-pub async fn by_key(c: &mut Conn, unique_key: &str) -> Result<Option<JobRow>> {
-    let sql = format!("SELECT {COLS} FROM jobs WHERE unique_key = $1 ORDER BY created_at DESC, id DESC LIMIT 1");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(unique_key).fetch_optional(c).await?)
-}
-
-/// Queue depth per state (for metrics).
-pub async fn counts(c: &mut Conn) -> Result<Vec<(String, i64)>> {
-    Ok(sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetch_all(c).await?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

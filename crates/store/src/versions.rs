@@ -95,11 +95,6 @@ pub async fn of_asset(c: &mut Conn, asset: AssetId) -> Result<Vec<VersionRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(asset.0).fetch_all(c).await?)
 }
 
-/// How many versions each asset holds and its current version's state, for listings.
-pub async fn count(c: &mut Conn, asset: AssetId) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM versions WHERE asset_id = $1").bind(asset.0).fetch_one(c).await?)
-}
-
 /// Where a version lives: (workspace, project, asset) — for its events.
 pub async fn scope(
     c: &mut Conn,
@@ -304,16 +299,5 @@ pub async fn renditions(c: &mut Conn, version: VersionId) -> Result<Vec<Renditio
     )
     .bind(version.0)
     .fetch_all(c)
-    .await?)
-}
-
-pub async fn rendition(c: &mut Conn, version: VersionId, name: &str) -> Result<Option<RenditionRow>> {
-    Ok(sqlx::query_as(
-        "SELECT version_id, name, blob_key, content_type, size_bytes, width, height, frame_count, meta, created_at
-         FROM renditions WHERE version_id = $1 AND name = $2",
-    )
-    .bind(version.0)
-    .bind(name)
-    .fetch_optional(c)
     .await?)
 }
