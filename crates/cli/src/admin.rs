@@ -71,6 +71,21 @@ pub enum AdminCommand {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Write the server's public signing keys (old ones included) as JSON: the trusted key file
+    /// `frameproof verify --key` reads. The same as GET /api/v1/keys.
+    ExportKeys {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Make a new signing key the current one (old keys are kept so old receipts still verify);
+    /// prints its key id. Restart the server to use it.
+    RotateKey {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Copy the database (one consistent snapshot) and the media into a new folder that is itself
     /// a valid data dir. Safe while the server runs.
     Backup {
@@ -223,6 +238,19 @@ pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
             }
             eprintln!("database ok: {}", state.store().path().display());
             Ok(())
+        }
+        AdminCommand::ExportKeys { data_dir, out } => {
+            let state = open(config_path, data_dir.as_ref(), false).await?;
+            let json = serde_json::to_string_pretty(state.keys().public_keys())? + "\n";
+            match out {
+                Some(path) => std::fs::write(&path, json).with_context(|| format!("writing {}", path.display())),
+                None => crate::out(&json),
+            }
+        }
+        AdminCommand::RotateKey { data_dir } => {
+            let state = open(config_path, data_dir.as_ref(), false).await?;
+            let kid = frameproof_server::keys::rotate(&state.config().server.data_dir).context("making a new key")?;
+            crate::out(&format!("{kid}\n"))
         }
         AdminCommand::Backup { data_dir, out } => {
             let state = open(config_path, data_dir.as_ref(), false).await?;

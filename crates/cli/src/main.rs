@@ -3,6 +3,7 @@
 
 mod admin;
 mod config;
+mod verify;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -72,6 +73,32 @@ enum Command {
     /// `frameproof tc --rate 30000/1001 --drop-frame --frame 17982` prints 00:10:00;00, and
     /// `--timecode 00:10:00;00` prints 17982. Only the value goes to stdout.
     Tc(TcArgs),
+    /// Check an approval receipt offline: its signature against a public key you trust and,
+    /// given the file, that the file's bytes are the ones approved. Exits non-zero otherwise.
+    Verify {
+        /// The receipt (JSON, from GET /api/v1/versions/{id}/receipt).
+        receipt: PathBuf,
+        /// The file to check against the receipt's SHA-256.
+        file: Option<PathBuf>,
+        /// Trusted public keys: the JSON of GET /api/v1/keys or `admin export-keys`.
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the audit chain of a data dir: names the first entry altered or removed, and detects
+    /// a chain cut short or recomputed behind a signed checkpoint. Exits non-zero on any problem.
+    Verify {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -224,6 +251,16 @@ async fn run(cli: Cli) -> Result<()> {
             out(&config::print(&config)?)
         }
         Command::Tc(args) => out(&format!("{}\n", timecode(&args)?)),
+        Command::Verify { receipt, file, key } => {
+            out(&format!("{}\n", verify::receipt(&receipt, file.as_deref(), &key)?))
+        }
+        Command::Audit { command: AuditCommand::Verify { data_dir } } => {
+            let config = load_config(cli.config.as_deref(), data_dir.as_ref(), None)?;
+            let state = verify::open_data_dir(config).await?;
+            let line = verify::audit(&state).await;
+            state.store().close().await;
+            out(&format!("{}\n", line?))
+        }
         Command::Openapi => {
             let doc =
                 frameproof_server::routes::openapi().to_pretty_json().context("rendering the OpenAPI document")?;

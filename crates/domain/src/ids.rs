@@ -73,6 +73,12 @@ typed_id!(
     ApiTokenId,
     /// A signed-in browser session.
     SessionId,
+    /// A comment or reply on a version.
+    CommentId,
+    /// A recorded decision (approve, request changes, …).
+    DecisionId,
+    /// An issued approval receipt.
+    ReceiptId,
 );
 
 /// Builds a UUIDv7 from a millisecond timestamp and 10 random bytes (RFC 9562 §5.7), so the

@@ -1,15 +1,21 @@
 //! Frameproof's domain: the model and its rules.
 //!
 //! Owns typed ids, roles and what each may do, validation of names, e-mails and passwords,
-//! timestamps as values, quotas, and the names of event types. It must not touch HTTP, SQL,
+//! timestamps as values, quotas, the names of event types, timecode, the review rules (anchors,
+//! annotations, decision aggregation, when a version locks), canonical JSON, Ed25519 signing of
+//! receipts and the audit hash chain. It must not touch HTTP, SQL,
 //! the clock or the filesystem: time and ids are parameters, so every rule here is testable as a
 //! plain function.
 
+pub mod audit;
+pub mod canonical;
 pub mod event;
 pub mod ids;
 pub mod quota;
 pub mod rate;
+pub mod review;
 pub mod role;
+pub mod signing;
 pub mod time;
 pub mod timecode;
 pub mod validate;

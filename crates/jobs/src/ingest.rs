@@ -55,6 +55,7 @@ async fn version_event(
             asset_id: Some(asset),
             version_id: Some(version),
             payload: &payload,
+            team_only: false,
         },
     )
     .await?;

@@ -34,11 +34,13 @@ pub struct EventScope {
     pub project_id: Option<ProjectId>,
     pub asset_id: Option<AssetId>,
     pub version_id: Option<VersionId>,
+    /// Only the team may see it (team-only comments).
+    pub team_only: bool,
 }
 
 impl EventScope {
     pub fn workspace(w: WorkspaceId) -> Self {
-        Self { workspace_id: w, project_id: None, asset_id: None, version_id: None }
+        Self { workspace_id: w, project_id: None, asset_id: None, version_id: None, team_only: false }
     }
 
     pub fn project(w: WorkspaceId, p: ProjectId) -> Self {
@@ -47,6 +49,10 @@ impl EventScope {
 
     pub fn asset(w: WorkspaceId, p: ProjectId, a: AssetId) -> Self {
         Self { asset_id: Some(a), ..Self::project(w, p) }
+    }
+
+    pub fn version(w: WorkspaceId, p: ProjectId, a: AssetId, v: VersionId) -> Self {
+        Self { version_id: Some(v), ..Self::asset(w, p, a) }
     }
 }
 
@@ -72,6 +78,7 @@ pub async fn record(
             asset_id: scope.asset_id,
             version_id: scope.version_id,
             payload: &payload,
+            team_only: scope.team_only,
         },
     )
     .await

@@ -1,5 +1,5 @@
 //! Background housekeeping: empties the trash past its retention and forgets old sign-in
-//! failures. Runs at start and then every few minutes until the server stops.
+//! failures, and signs the audit chain's head when it has grown for an hour. Runs at start and then every few minutes until the server stops.
 
 use std::time::Duration;
 
@@ -40,6 +40,7 @@ pub async fn run_once(state: &AppState) -> Result<u64, frameproof_store::StoreEr
         }
     }
     n += collect_uploads(state, now).await?;
+    crate::app::audit::checkpoint_if_due(state, crate::app::audit::CHECKPOINT_EVERY_MS).await?;
     Ok(n)
 }
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod housekeeping;
+pub mod keys;
 pub mod media_urls;
 pub mod metrics;
 pub mod model;

@@ -25,25 +25,11 @@ pub fn load_or_create_key(data_dir: &Path) -> std::io::Result<Vec<u8>> {
         Err(_) => {}
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::keys::private_dir(dir)?;
     }
     let mut key = vec![0u8; 32];
     rand::fill(&mut key[..]);
-    let tmp = path.with_extension("tmp");
-    {
-        use std::io::Write;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(&key)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, &path)?;
+    crate::keys::write_private(&path, &key)?;
     Ok(key)
 }
 

@@ -390,8 +390,15 @@ pub struct VersionView {
     pub start_timecode: Option<String>,
     /// Pages of a PDF version.
     pub page_count: Option<i64>,
+    /// `in_review`, `approved`, `approved_with_changes`, `changes_requested` or `rejected`.
     pub review_status: String,
     pub locked: bool,
+    /// How the version was sealed, while it is locked.
+    pub lock: Option<LockView>,
+    /// The timecode comments are labelled with (video).
+    pub timecode: Option<TimecodeView>,
+    /// Order in the stack (higher is nearer the top).
+    pub position: i64,
     /// Whether this is the asset's current version.
     pub current: bool,
     pub uploaded_by: UserId,
@@ -461,6 +468,13 @@ impl VersionView {
             page_count: v.page_count,
             review_status: v.review_status.clone(),
             locked: v.locked,
+            lock: LockView::of(v),
+            timecode: crate::app::review::timecode_of(v).map(|(tc, overridden)| TimecodeView {
+                start: tc.label(0),
+                drop_frame: tc.format.drop_frame(),
+                overridden,
+            }),
+            position: v.position,
             current,
             uploaded_by: v.uploaded_by,
             created_at: ts(v.created_at),
@@ -468,4 +482,41 @@ impl VersionView {
             renditions: renditions.iter().map(RenditionView::from).collect(),
         }
     }
+}
+
+/// How a version was sealed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LockView {
+    pub locked_at: Timestamp,
+    /// `approvals` (every required approver approved) or `manual` (an owner or admin).
+    pub kind: String,
+    /// Who locked it by hand (`manual` locks).
+    pub locked_by: Option<UserId>,
+    /// The original's SHA-256 the lock covers.
+    pub sha256: Option<String>,
+}
+
+impl LockView {
+    pub fn of(v: &VersionRow) -> Option<Self> {
+        if !v.locked {
+            return None;
+        }
+        Some(Self {
+            locked_at: ts(v.locked_at.unwrap_or(v.updated_at)),
+            kind: v.lock_kind.clone().unwrap_or_default(),
+            locked_by: v.locked_by.map(UserId),
+            sha256: v.locked_sha256.clone(),
+        })
+    }
+}
+
+/// The timecode of a version's frames.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TimecodeView {
+    /// The label of frame 0 (the source's start timecode, or a member's override).
+    pub start: String,
+    /// Drop-frame counting (`;` before the frames).
+    pub drop_frame: bool,
+    /// A member set these instead of the source's.
+    pub overridden: bool,
 }

@@ -22,6 +22,7 @@ struct Inner {
     blobs: Blobs,
     tools: Tools,
     media_key: Vec<u8>,
+    keys: crate::keys::Keyring,
     config: Config,
     clock: Arc<dyn Clock>,
     metrics: Metrics,
@@ -33,7 +34,7 @@ struct Inner {
 
 impl AppState {
     /// The state over an opened store and blob store. Loads (or, on first use, creates) the
-    /// media-URL signing key in the data dir.
+    /// media-URL key and the Ed25519 signing keys in the data dir.
     pub fn new(
         store: Store,
         blobs: Blobs,
@@ -47,11 +48,13 @@ impl AppState {
         let tools = Tools::new(media.ffmpeg.clone(), media.ffprobe.clone(), media.concurrency as usize)
             .with_poppler(media.pdftoppm.clone(), media.pdfinfo.clone());
         let media_key = crate::media_urls::load_or_create_key(&config.server.data_dir)?;
+        let keys = crate::keys::Keyring::load_or_create(&config.server.data_dir)?;
         Ok(Self(Arc::new(Inner {
             store,
             blobs,
             tools,
             media_key,
+            keys,
             config,
             clock,
             metrics: Metrics::default(),
@@ -67,6 +70,11 @@ impl AppState {
     /// The key that signs media URLs.
     pub fn media_key(&self) -> &[u8] {
         &self.0.media_key
+    }
+
+    /// The Ed25519 keys that sign receipts and audit checkpoints.
+    pub fn keys(&self) -> &crate::keys::Keyring {
+        &self.0.keys
     }
 
     /// The media tools (ffmpeg/ffprobe), shared with the in-process job runner.

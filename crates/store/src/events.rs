@@ -18,13 +18,19 @@ pub struct NewEvent<'a> {
     pub asset_id: Option<AssetId>,
     pub version_id: Option<VersionId>,
     pub payload: &'a serde_json::Value,
+    /// Only the team may see it (a team-only comment): streams skip it for reviewers.
+    pub team_only: bool,
 }
 
-/// Appends an event; returns its id (the stream position).
+/// Appends an event, and its audit entry when it is a state change the audit keeps; returns the
+/// event's id (the stream position).
 pub async fn append(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
+    if frameproof_domain::audit::is_audited(e.kind) {
+        crate::audit::append_event(&mut *c, e).await?;
+    }
     Ok(sqlx::query_scalar(
-        "INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(e.kind)
     .bind(e.at)
@@ -34,6 +40,7 @@ pub async fn append(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
     .bind(e.asset_id.map(|a| a.0))
     .bind(e.version_id.map(|v| v.0))
     .bind(serde_json::to_string(e.payload)?)
+    .bind(e.team_only)
     .fetch_one(c)
     .await?)
 }
@@ -63,7 +70,8 @@ pub enum StreamScope {
 }
 
 /// Events after `after` in `scope`, oldest first, at most `limit`. With `only_projects_of`,
-/// only events of projects that user was added to (reviewers).
+/// only events of projects that user was added to, and none that only the team may see
+/// (reviewers).
 pub async fn after(
     c: &mut Conn,
     scope: StreamScope,
@@ -79,7 +87,7 @@ pub async fn after(
     let sql = format!(
         "SELECT id, type, at, actor, workspace_id, project_id, asset_id, version_id, payload FROM events
          WHERE {col} = $1 AND id > $2
-           AND ($3 IS NULL OR project_id IN (SELECT project_id FROM project_members WHERE user_id = $3))
+           AND ($3 IS NULL OR (team_only = 0 AND project_id IN (SELECT project_id FROM project_members WHERE user_id = $3)))
          ORDER BY id LIMIT $4"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

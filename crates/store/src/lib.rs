@@ -8,11 +8,14 @@
 
 pub mod accounts;
 pub mod assets;
+pub mod audit;
+pub mod comments;
 pub mod events;
 pub mod folders;
 pub mod jobs;
 pub mod list;
 pub mod projects;
+pub mod review;
 pub mod uploads;
 pub mod versions;
 pub mod workspaces;

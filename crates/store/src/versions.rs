@@ -35,6 +35,14 @@ pub struct VersionRow {
     pub page_count: Option<i64>,
     pub review_status: String,
     pub locked: bool,
+    pub locked_at: Option<i64>,
+    pub lock_kind: Option<String>,
+    pub locked_by: Option<Uuid>,
+    pub locked_sha256: Option<String>,
+    /// A member's override of the source's start timecode.
+    pub tc_start: Option<String>,
+    /// A member's override of drop-frame counting.
+    pub tc_drop_frame: Option<bool>,
     #[sqlx(try_from = "Uuid")]
     pub uploaded_by: UserId,
     pub created_at: i64,
@@ -43,7 +51,8 @@ pub struct VersionRow {
 
 const COLS: &str = "id, asset_id, number, position, filename, filetype, size_bytes, original_key, sha256, kind, \
      processing_state, failure_reason, progress, width, height, rate_num, rate_den, frame_count, duration_us, vfr, \
-     start_timecode, page_count, review_status, locked, uploaded_by, created_at, updated_at";
+     start_timecode, page_count, review_status, locked, locked_at, lock_kind, locked_by, locked_sha256, tc_start, tc_drop_frame, \
+     uploaded_by, created_at, updated_at";
 
 pub struct NewVersion<'a> {
     pub id: VersionId,

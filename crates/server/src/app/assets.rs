@@ -145,6 +145,12 @@ pub async fn delete(state: &AppState, p: &Principal, id: AssetId) -> ApiResult<(
     let (_, project, role) = access::asset(&mut tx, p, id, false).await?;
     require(role, Action::EditContent)?;
     require_not_archived(&project)?;
+    if frameproof_store::review::any_locked_in_assets(&mut tx, &[id]).await? {
+        return Err(ApiError::conflict(
+            "version-locked",
+            "the asset holds an approved, locked version; unlock it first",
+        ));
+    }
     assets::soft_delete(&mut tx, id, now).await?;
     let row = assets::get(&mut tx, id).await?.ok_or_else(ApiError::not_found)?;
     record_asset(&mut tx, event::ASSET_DELETED, now, p, &project, &row).await?;

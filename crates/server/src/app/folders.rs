@@ -140,6 +140,12 @@ pub async fn delete(state: &AppState, p: &Principal, id: FolderId) -> ApiResult<
     if folder.parent_id.is_none() {
         return Err(ApiError::conflict("root-folder", "a project's root folder cannot be deleted; delete the project"));
     }
+    if frameproof_store::review::any_locked_under_folder(&mut tx, id).await? {
+        return Err(ApiError::conflict(
+            "version-locked",
+            "the folder holds an approved, locked version; unlock it first",
+        ));
+    }
     folders::soft_delete(&mut tx, id, now).await?;
     let row = folders::get(&mut tx, id).await?.ok_or_else(ApiError::not_found)?;
     record_folder(&mut tx, event::FOLDER_DELETED, now, p, &project, &row).await?;

@@ -3,8 +3,11 @@
 
 pub mod accounts;
 pub mod assets;
+pub mod audit;
+pub mod comments;
 pub mod folders;
 pub mod projects;
+pub mod review;
 pub mod uploads;
 pub mod versions;
 pub mod workspaces;

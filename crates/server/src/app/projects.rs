@@ -142,6 +142,12 @@ pub async fn delete(state: &AppState, p: &Principal, id: ProjectId) -> ApiResult
     let mut tx = state.store().begin().await?;
     let (project, role) = access::project(&mut tx, p, id, false).await?;
     require(role, Action::EditContent)?;
+    if frameproof_store::review::any_locked_in_project(&mut tx, id).await? {
+        return Err(ApiError::conflict(
+            "version-locked",
+            "the project holds an approved, locked version; unlock it first",
+        ));
+    }
     projects::set_deleted(&mut tx, id, Some(now), now).await?;
     let row = projects::get(&mut tx, id).await?.ok_or_else(ApiError::not_found)?;
     record(

@@ -86,13 +86,14 @@ async fn authorize(state: &AppState, p: &Principal, scope: StreamScope) -> ApiRe
             let (_, role) = access::workspace(&mut c, p, w).await?;
             (!role.is_team()).then_some(p.user_id)
         }
+        // Reviewers follow only projects they were added to and never see team-only events.
         StreamScope::Project(id) => {
-            access::project(&mut c, p, id, false).await?;
-            None
+            let (_, role) = access::project(&mut c, p, id, false).await?;
+            (!role.is_team()).then_some(p.user_id)
         }
         StreamScope::Asset(id) => {
-            access::asset(&mut c, p, id, false).await?;
-            None
+            let (_, _, role) = access::asset(&mut c, p, id, false).await?;
+            (!role.is_team()).then_some(p.user_id)
         }
     })
 }

@@ -4,10 +4,12 @@
 pub mod account;
 pub mod assets;
 pub mod auth;
+pub mod comments;
 pub mod events;
 pub mod folders;
 pub mod media;
 pub mod projects;
+pub mod review;
 pub mod system;
 pub mod uploads;
 pub mod versions;
@@ -43,7 +45,9 @@ Authenticate with the session cookie (browser; state-changing requests must carr
         (name = "assets", description = "Assets (version stacks)"),
         (name = "events", description = "Live events (Server-Sent Events)"),
         (name = "uploads", description = "Resumable uploads (tus 1.0.0)"),
-        (name = "versions", description = "Version stacks and their derived media"),
+        (name = "versions", description = "Version stacks, their derived media, and comparing versions"),
+        (name = "comments", description = "Frame-anchored comments, drawings, threads, mentions"),
+        (name = "review", description = "Decisions, required approvers, approval locks, receipts, keys, the audit trail"),
         (name = "system", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -76,6 +80,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(events::router())
         .merge(uploads::router())
         .merge(versions::router())
+        .merge(comments::router())
+        .merge(review::router())
         .merge(media::router())
 }
 

@@ -5,64 +5,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::kit::{Api, TestServer};
-
-/// A parsed SSE event.
-#[derive(Debug, Clone)]
-struct Sse {
-    id: i64,
-    kind: String,
-    data: Value,
-}
-
-/// An open event stream.
-struct Stream {
-    body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
-    buf: String,
-}
-
-impl Stream {
-    async fn open(api: &Api, query: &str, last_event_id: Option<i64>) -> Stream {
-        let mut r = api.request(reqwest::Method::GET, &format!("/api/v1/events?{query}"));
-        if let Some(id) = last_event_id {
-            r = r.header("last-event-id", id.to_string());
-        }
-        let resp = r.send().await.unwrap();
-        assert_eq!(resp.status(), StatusCode::OK);
-        assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
-        Stream { body: Box::pin(resp.bytes_stream()), buf: String::new() }
-    }
-
-    /// The next event, or None when none arrives within `wait`.
-    async fn next(&mut self, wait: Duration) -> Option<Sse> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            if let Some(pos) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..pos + 2).collect();
-                let (mut id, mut kind, mut data) = (None, None, String::new());
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
-                        id = v.trim().parse().ok();
-                    } else if let Some(v) = line.strip_prefix("event:") {
-                        kind = Some(v.trim().to_owned());
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                match (id, kind) {
-                    (Some(id), Some(kind)) => {
-                        return Some(Sse { id, kind, data: serde_json::from_str(&data).unwrap() });
-                    }
-                    _ => continue, // a keep-alive comment
-                }
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.body.next()).await.ok()??.ok()?;
-            self.buf.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
-}
+use crate::kit::{Api, Stream, TestServer};
 
 #[tokio::test]
 async fn reconnecting_with_last_event_id_gets_exactly_the_missed_events() {

@@ -2,45 +2,11 @@
 //! waveform; its stills are exact frames; its media is served by signed URL with Range; bad
 //! files end as failed versions with a reason.
 
-use std::time::Duration;
-
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::Digest;
 
-use crate::kit::{Api, TestServer};
-
-/// Uploads `bytes` as `filename` into `folder` in one request; answers the version id.
-async fn upload(api: &Api, folder: &str, filename: &str, bytes: Vec<u8>) -> String {
-    let meta = format!("filename {},folder_id {}", STANDARD.encode(filename), STANDARD.encode(folder));
-    let r = api
-        .request(Method::POST, "/api/v1/uploads")
-        .header("tus-resumable", "1.0.0")
-        .header("upload-length", bytes.len().to_string())
-        .header("upload-metadata", meta)
-        .header("content-type", "application/offset+octet-stream")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    r.headers()["frameproof-version-id"].to_str().unwrap().to_owned()
-}
-
-/// Polls a version until its processing ends (ready or failed).
-async fn settled(api: &Api, version: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        let v = api.get_ok(&format!("/api/v1/versions/{version}")).await;
-        if v["processing_state"] == "ready" || v["processing_state"] == "failed" {
-            return v;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "still {} after 90 s", v["processing_state"]);
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use crate::kit::{Api, TestServer, settled, upload};
 
 /// A PNG whose header claims 30000×30000 pixels (a decompression bomb's first bytes).
 fn huge_png_header() -> Vec<u8> {

@@ -184,3 +184,106 @@ pub fn ids(page: &Value) -> Vec<String> {
 pub fn names(page: &Value) -> Vec<String> {
     page["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_owned()).collect()
 }
+
+/// Uploads `bytes` as `filename` in one request, as a new asset in `folder_id` or (with
+/// `asset_id`) the next version of that stack; answers the version id.
+pub async fn upload_to(api: &Api, key: &str, target: &str, filename: &str, bytes: Vec<u8>) -> String {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let meta = format!("filename {},{key} {}", b64(filename), b64(target));
+    let r = api
+        .request(Method::POST, "/api/v1/uploads")
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", bytes.len().to_string())
+        .header("upload-metadata", meta)
+        .header("content-type", "application/offset+octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.headers()["frameproof-version-id"].to_str().unwrap().to_owned()
+}
+
+/// Uploads `bytes` as `filename` into `folder` as a new asset; answers the version id.
+pub async fn upload(api: &Api, folder: &str, filename: &str, bytes: Vec<u8>) -> String {
+    upload_to(api, "folder_id", folder, filename, bytes).await
+}
+
+/// Polls a version until its processing ends (ready or failed).
+pub async fn settled(api: &Api, version: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let v = api.get_ok(&format!("/api/v1/versions/{version}")).await;
+        if v["processing_state"] == "ready" || v["processing_state"] == "failed" {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still {} after 90 s", v["processing_state"]);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// Runs ffmpeg with `args` writing `name` in `dir`; answers the file's bytes.
+pub fn ffmpeg(dir: &std::path::Path, name: &str, args: &[&str]) -> Vec<u8> {
+    let out = dir.join(name);
+    let status =
+        std::process::Command::new("ffmpeg").args(["-y", "-v", "error"]).args(args).arg(&out).status().unwrap();
+    assert!(status.success(), "ffmpeg {args:?}");
+    std::fs::read(out).unwrap()
+}
+
+/// A parsed SSE event.
+#[derive(Debug, Clone)]
+pub struct Sse {
+    pub id: i64,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// An open event stream.
+pub struct Stream {
+    pub body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buf: String,
+}
+
+impl Stream {
+    pub async fn open(api: &Api, query: &str, last_event_id: Option<i64>) -> Stream {
+        let mut r = api.request(reqwest::Method::GET, &format!("/api/v1/events?{query}"));
+        if let Some(id) = last_event_id {
+            r = r.header("last-event-id", id.to_string());
+        }
+        let resp = r.send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+        Stream { body: Box::pin(resp.bytes_stream()), buf: String::new() }
+    }
+
+    /// The next event, or None when none arrives within `wait`.
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<Sse> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(pos) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..pos + 2).collect();
+                let (mut id, mut kind, mut data) = (None, None, String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        kind = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                match (id, kind) {
+                    (Some(id), Some(kind)) => {
+                        return Some(Sse { id, kind, data: serde_json::from_str(&data).unwrap() });
+                    }
+                    _ => continue, // a keep-alive comment
+                }
+            }
+            let chunk =
+                tokio::time::timeout_at(deadline, futures::StreamExt::next(&mut self.body)).await.ok()??.ok()?;
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}

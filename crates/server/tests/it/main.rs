@@ -10,6 +10,7 @@ mod bad_input;
 mod events;
 mod ingest;
 mod openapi;
+mod review;
 mod uploads;
 mod walk;
 mod web;

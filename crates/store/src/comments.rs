@@ -1,0 +1,294 @@
+//! Comments on versions: threads, anchors, drawings, mentions, edits.
+
+use frameproof_domain::{CommentId, UserId, VersionId};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use crate::{Conn, Result};
+
+/// A comment row (a thread's first comment or a reply).
+#[derive(Clone, Debug, FromRow)]
+pub struct CommentRow {
+    #[sqlx(try_from = "Uuid")]
+    pub id: CommentId,
+    #[sqlx(try_from = "Uuid")]
+    pub version_id: VersionId,
+    pub parent_id: Option<Uuid>,
+    pub author_id: Option<Uuid>,
+    pub author_name: String,
+    pub body: String,
+    pub anchor_in: Option<i64>,
+    pub anchor_out: Option<i64>,
+    pub page: Option<i64>,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    pub annotation: Option<String>,
+    pub team_only: bool,
+    pub sort_key: i64,
+    pub resolved_at: Option<i64>,
+    pub resolved_by: Option<Uuid>,
+    pub carried_from: Option<Uuid>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    /// Mentioned user ids, comma-separated (hex), in the order given.
+    pub mentions: Option<String>,
+    pub reply_count: i64,
+}
+
+const COLS: &str = "c.id, c.version_id, c.parent_id, c.author_id, c.author_name, c.body, c.anchor_in, c.anchor_out, \
+     c.page, c.x, c.y, c.annotation, c.team_only, c.sort_key, c.resolved_at, c.resolved_by, c.carried_from, \
+     c.created_at, c.updated_at, c.edited_at, c.deleted_at, \
+     (SELECT group_concat(lower(hex(m.user_id))) FROM comment_mentions m WHERE m.comment_id = c.id) AS mentions, \
+     (SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL) AS reply_count";
+
+impl CommentRow {
+    /// The mentioned users.
+    pub fn mention_ids(&self) -> Vec<UserId> {
+        self.mentions.as_deref().unwrap_or("").split(',').filter_map(|h| Uuid::try_parse(h).ok()).map(UserId).collect()
+    }
+}
+
+pub struct NewComment<'a> {
+    pub id: CommentId,
+    pub version_id: VersionId,
+    pub parent_id: Option<CommentId>,
+    pub author_id: Option<UserId>,
+    pub author_name: &'a str,
+    pub body: &'a str,
+    pub anchor_in: Option<i64>,
+    pub anchor_out: Option<i64>,
+    pub page: Option<i64>,
+    pub point: Option<(f64, f64)>,
+    pub annotation: Option<&'a str>,
+    pub team_only: bool,
+    pub sort_key: i64,
+    pub carried_from: Option<CommentId>,
+    pub mentions: &'a [UserId],
+    pub now: i64,
+}
+
+pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO comments (id, version_id, parent_id, author_id, author_name, body, anchor_in, anchor_out, page, x, y,
+                               annotation, has_annotation, team_only, sort_key, carried_from, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)",
+    )
+    .bind(n.id.0)
+    .bind(n.version_id.0)
+    .bind(n.parent_id.map(|p| p.0))
+    .bind(n.author_id.map(|u| u.0))
+    .bind(n.author_name)
+    .bind(n.body)
+    .bind(n.anchor_in)
+    .bind(n.anchor_out)
+    .bind(n.page)
+    .bind(n.point.map(|p| p.0))
+    .bind(n.point.map(|p| p.1))
+    .bind(n.annotation)
+    .bind(n.annotation.is_some())
+    .bind(n.team_only)
+    .bind(n.sort_key)
+    .bind(n.carried_from.map(|c| c.0))
+    .bind(n.now)
+    .execute(&mut *c)
+    .await?;
+    set_mentions(c, n.id, n.mentions).await
+}
+
+async fn set_mentions(c: &mut Conn, id: CommentId, users: &[UserId]) -> Result<()> {
+    sqlx::query("DELETE FROM comment_mentions WHERE comment_id = $1").bind(id.0).execute(&mut *c).await?;
+    for u in users {
+        sqlx::query("INSERT OR IGNORE INTO comment_mentions (comment_id, user_id) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(u.0)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn get(c: &mut Conn, id: CommentId) -> Result<Option<CommentRow>> {
+    let sql = format!("SELECT {COLS} FROM comments c WHERE c.id = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(c).await?)
+}
+
+/// Which threads a listing shows.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// `Some(false)`: open only; `Some(true)`: resolved only.
+    pub resolved: Option<bool>,
+    pub author: Option<UserId>,
+    pub has_annotation: Option<bool>,
+    /// Leave out team-only threads (reviewers).
+    pub public_only: bool,
+}
+
+/// Where the previous page ended: (sort key, created at, id).
+pub type After = (i64, i64, Uuid);
+
+/// A version's threads (first comments), in frame order then time, live ones only.
+pub async fn threads(
+    c: &mut Conn,
+    version: VersionId,
+    f: &Filter,
+    after: Option<After>,
+    limit: i64,
+) -> Result<Vec<CommentRow>> {
+    let sql = format!(
+        "SELECT {COLS} FROM comments c
+         WHERE c.version_id = $1 AND c.parent_id IS NULL AND c.deleted_at IS NULL
+           AND ($2 IS NULL OR (c.resolved_at IS NOT NULL) = $2)
+           AND ($3 IS NULL OR c.author_id = $3)
+           AND ($4 IS NULL OR c.has_annotation = $4)
+           AND ($5 = 0 OR c.team_only = 0)
+           AND ($6 IS NULL OR (c.sort_key, c.created_at, c.id) > ($6, $7, $8))
+         ORDER BY c.sort_key, c.created_at, c.id LIMIT $9"
+    );
+    let (k, t, id) = match after {
+        Some((k, t, id)) => (Some(k), Some(t), Some(id)),
+        None => (None, None, None),
+    };
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(version.0)
+        .bind(f.resolved)
+        .bind(f.author.map(|u| u.0))
+        .bind(f.has_annotation)
+        .bind(f.public_only)
+        .bind(k)
+        .bind(t)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(c)
+        .await?)
+}
+
+/// The live replies of these threads, oldest first.
+pub async fn replies(c: &mut Conn, parents: &[CommentId]) -> Result<Vec<CommentRow>> {
+    let mut out = Vec::new();
+    // One query per 200 parents keeps the statement's parameter count bounded.
+    for chunk in parents.chunks(200) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {COLS} FROM comments c WHERE c.parent_id IN ({}) AND c.deleted_at IS NULL ORDER BY c.created_at, c.rowid",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            q = q.bind(p.0);
+        }
+        out.extend(q.fetch_all(&mut *c).await?);
+    }
+    Ok(out)
+}
+
+/// Open, live, first comments of a version (for compare and carry-forward).
+pub async fn open_threads(c: &mut Conn, version: VersionId, public_only: bool) -> Result<Vec<CommentRow>> {
+    let sql = format!(
+        "SELECT {COLS} FROM comments c
+         WHERE c.version_id = $1 AND c.parent_id IS NULL AND c.deleted_at IS NULL AND c.resolved_at IS NULL
+           AND ($2 = 0 OR c.team_only = 0)
+         ORDER BY c.sort_key, c.created_at, c.id"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(version.0).bind(public_only).fetch_all(c).await?)
+}
+
+/// Which of `originals` were already carried onto `version`.
+pub async fn carried_onto(c: &mut Conn, version: VersionId) -> Result<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "SELECT carried_from FROM comments WHERE version_id = $1 AND carried_from IS NOT NULL AND deleted_at IS NULL",
+    )
+    .bind(version.0)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Changes a comment's text, drawing and mentions, keeping what it said before.
+pub async fn edit(
+    c: &mut Conn,
+    old: &CommentRow,
+    body: &str,
+    annotation: Option<&str>,
+    mentions: &[UserId],
+    by: Option<UserId>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO comment_edits (comment_id, body, annotation, edited_at, edited_by) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(old.id.0)
+    .bind(&old.body)
+    .bind(&old.annotation)
+    .bind(now)
+    .bind(by.map(|u| u.0))
+    .execute(&mut *c)
+    .await?;
+    sqlx::query(
+        "UPDATE comments SET body = $2, annotation = $3, has_annotation = $4, edited_at = $5, updated_at = $5 WHERE id = $1",
+    )
+    .bind(old.id.0)
+    .bind(body)
+    .bind(annotation)
+    .bind(annotation.is_some())
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    set_mentions(c, old.id, mentions).await
+}
+
+/// A comment's earlier texts, oldest first: (body, annotation, replaced at).
+pub async fn history(c: &mut Conn, id: CommentId) -> Result<Vec<(String, Option<String>, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT body, annotation, edited_at FROM comment_edits WHERE comment_id = $1 ORDER BY edited_at, rowid",
+    )
+    .bind(id.0)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Resolves (`Some(by)`) or reopens (`None`) a thread; false when it already was.
+pub async fn set_resolved(c: &mut Conn, id: CommentId, by: Option<Option<UserId>>, now: i64) -> Result<bool> {
+    let r = match by {
+        Some(user) => {
+            sqlx::query(
+                "UPDATE comments SET resolved_at = $2, resolved_by = $3, updated_at = $2 WHERE id = $1 AND resolved_at IS NULL",
+            )
+            .bind(id.0)
+            .bind(now)
+            .bind(user.map(|u| u.0))
+            .execute(c)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "UPDATE comments SET resolved_at = NULL, resolved_by = NULL, updated_at = $2 WHERE id = $1 AND resolved_at IS NOT NULL",
+            )
+            .bind(id.0)
+            .bind(now)
+            .execute(c)
+            .await?
+        }
+    };
+    Ok(r.rows_affected() == 1)
+}
+
+/// Deletes a comment (and, for a thread, its replies) from view; history stays for the audit.
+pub async fn soft_delete(c: &mut Conn, id: CommentId, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE comments SET deleted_at = $2, updated_at = $2 WHERE (id = $1 OR parent_id = $1) AND deleted_at IS NULL",
+    )
+    .bind(id.0)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Live comments on a version (threads and replies).
+pub async fn count(c: &mut Conn, version: VersionId) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE version_id = $1 AND deleted_at IS NULL")
+        .bind(version.0)
+        .fetch_one(c)
+        .await?)
+}
