@@ -189,22 +189,17 @@ pub async fn lock_if_approved(
     if !review::approvals_complete(&required, &latest) {
         return Ok(false);
     }
-    seal(state, c, &v, asset, project, actor, "approvals", None, "every required approver approved", now).await?;
+    seal(state, c, (&v, asset, project), actor, ("approvals", None, "every required approver approved"), now).await?;
     Ok(true)
 }
 
 /// Seals a version: records the lock, signs the audit chain's head, and issues the receipt.
-#[allow(clippy::too_many_arguments)]
 async fn seal(
     state: &AppState,
     c: &mut Conn,
-    v: &VersionRow,
-    asset: &AssetRow,
-    project: &ProjectRow,
+    (v, asset, project): (&VersionRow, &AssetRow, &ProjectRow),
     actor: &Actor,
-    kind: &str,
-    by: Option<UserId>,
-    reason: &str,
+    (kind, by, reason): (&str, Option<UserId>, &str),
     now: i64,
 ) -> ApiResult<()> {
     if !rstore::lock(&mut *c, v.id, kind, by, now).await? {
@@ -224,20 +219,18 @@ async fn seal(
     let key = state.keys().current();
     let signature = key.sign(audit::checkpoint_message(seq, &head, now).as_bytes());
     frameproof_store::audit::add_checkpoint(&mut *c, now, seq, &head, key.kid(), &signature).await?;
-    let receipt = receipt_body(c, v, asset, project, kind, by, (seq, &head), now).await?;
+    let receipt = receipt_body(c, v, asset, project, (kind, by, reason), (seq, &head), now).await?;
     let doc = key.sign_document("receipt", receipt);
     rstore::add_receipt(&mut *c, ReceiptId(new_uuid(Timestamp(now))), v.id, &doc.to_string(), now).await?;
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn receipt_body(
     c: &mut Conn,
     v: &VersionRow,
     asset: &AssetRow,
     project: &ProjectRow,
-    kind: &str,
-    by: Option<UserId>,
+    (kind, by, reason): (&str, Option<UserId>, &str),
     head: (i64, &str),
     now: i64,
 ) -> ApiResult<serde_json::Value> {
@@ -276,7 +269,7 @@ async fn receipt_body(
             "size_bytes": v.size_bytes, "sha256": v.sha256,
         },
         "approvers": approvers,
-        "lock": {"kind": kind, "locked_at": Timestamp(now).to_rfc3339(), "locked_by": locked_by},
+        "lock": {"kind": kind, "reason": reason, "locked_at": Timestamp(now).to_rfc3339(), "locked_by": locked_by},
         "audit_head": {"seq": head.0, "hash": head.1},
     }))
 }
@@ -454,7 +447,7 @@ pub async fn lock(state: &AppState, p: &Principal, id: VersionId, req: LockReque
     require(role, Action::ManageLocks)?;
     access::require_not_archived(&project)?;
     require_unlocked(&v)?;
-    seal(state, &mut tx, &v, &asset, &project, &Actor::user(p), "manual", Some(p.user_id), &why, now).await?;
+    seal(state, &mut tx, (&v, &asset, &project), &Actor::user(p), ("manual", Some(p.user_id), &why), now).await?;
     let v = versions::get(&mut tx, v.id).await?.ok_or_else(ApiError::not_found)?;
     let view = review_view(&mut tx, &v, &asset).await?;
     tx.commit().await?;
