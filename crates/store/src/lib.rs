@@ -3,8 +3,9 @@
 //! Owns the schema and the queries; holds no business rules (who may do what is decided by the
 //! caller, in the server's use cases). SQL is written to port to PostgreSQL: `$n` placeholders,
 //! UUIDv7 ids and epoch-millisecond times bound from Rust, no SQLite-only functions in shared
-//! statements. Write transactions open with `BEGIN IMMEDIATE` on a single-connection writer
-//! pool, so writers queue in-process instead of meeting `database is locked`.
+//! statements. Writes run on one writer connection with group commit (see [`WriteTx`]): writers
+//! queue in-process instead of meeting `database is locked`, and one fsync covers every write
+//! that queued up behind the previous one.
 
 pub mod accounts;
 pub mod assets;
@@ -24,9 +25,11 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::sync::{Arc, Weak};
+
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
-use tokio::sync::watch;
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot, watch};
 
 pub use list::{Cursor, ListQuery, SortKey};
 
@@ -55,6 +58,8 @@ pub enum StoreError {
     Sql(#[source] sqlx::Error),
     #[error("stored JSON could not be read")]
     Json(#[source] serde_json::Error),
+    #[error("the write was not committed: {0}")]
+    Batch(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -78,41 +83,151 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// The database: a writer pool of one connection and a reader pool.
+/// The database: one writer connection with group commit, and a reader pool.
 #[derive(Clone, Debug)]
 pub struct Store {
-    write: SqlitePool,
+    writer: Arc<Mutex<Writer>>,
+    flush: Arc<Notify>,
     read: SqlitePool,
     changes: watch::Sender<u64>,
     path: PathBuf,
 }
 
-/// A write transaction. Commit it to keep its changes; dropping it rolls back. Committing wakes
-/// event-stream readers.
+/// The writer connection and the batch of transactions waiting for its next commit.
+#[derive(Debug)]
+struct Writer {
+    conn: Option<SqliteConnection>,
+    /// A batch transaction (`BEGIN IMMEDIATE`) is open on the connection.
+    open: bool,
+    /// A holder went away mid-work: its savepoint must be rolled back before anyone else writes.
+    dangling: bool,
+    /// Those whose work is in the open batch, waiting for its commit.
+    waiting: Vec<oneshot::Sender<Result<(), String>>>,
+}
+
+const SAVEPOINT: &str = "SAVEPOINT fp_write";
+const RELEASE: &str = "RELEASE fp_write";
+const ROLLBACK_TO: &str = "ROLLBACK TO fp_write";
+
+impl Writer {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        // Present from open() until close(), and close() takes the lock for good.
+        self.conn.as_mut().unwrap_or_else(|| unreachable!("the writer is used after close"))
+    }
+
+    /// Rolls back the savepoint of a holder that went away without finishing. If the savepoint
+    /// is gone, SQLite rolled the whole transaction back (disk full, I/O error): the batch is
+    /// lost, and everyone waiting for it is told so.
+    async fn settle(&mut self) {
+        if !std::mem::take(&mut self.dangling) {
+            return;
+        }
+        let undone = match sqlx::query(ROLLBACK_TO).execute(self.conn()).await {
+            Ok(_) => sqlx::query(RELEASE).execute(self.conn()).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = undone {
+            self.fail_batch(format!("the batch transaction was lost: {e}")).await;
+        }
+    }
+
+    /// Ends the open batch without committing; everyone waiting gets `why`.
+    async fn fail_batch(&mut self, why: String) {
+        if self.open {
+            let _ = sqlx::query("ROLLBACK").execute(self.conn()).await;
+        }
+        self.open = false;
+        for w in self.waiting.drain(..) {
+            let _ = w.send(Err(why.clone()));
+        }
+    }
+
+    /// Commits the open batch (one fsync for all of it) and answers everyone waiting.
+    async fn commit_batch(&mut self, changes: &watch::Sender<u64>) {
+        self.settle().await;
+        if !self.open {
+            return;
+        }
+        match sqlx::query("COMMIT").execute(self.conn()).await {
+            Ok(_) => {
+                self.open = false;
+                // Wake event streams and job runners only when something was committed (a
+                // batch of rolled-back work changes nothing, and waking them would make them
+                // look again, roll back again, and spin).
+                if !self.waiting.is_empty() {
+                    changes.send_modify(|n| *n = n.wrapping_add(1));
+                }
+                for w in self.waiting.drain(..) {
+                    let _ = w.send(Ok(()));
+                }
+            }
+            Err(e) => self.fail_batch(format!("commit failed: {e}")).await,
+        }
+    }
+}
+
+/// A write transaction. Commit it to keep its changes; dropping it rolls them back.
+///
+/// Group commit: every write runs on the one writer connection inside a savepoint of a shared
+/// batch transaction. `commit` releases the savepoint, hands the connection to the next writer
+/// and waits; a flusher task commits the batch (one fsync for everyone in it) as soon as it gets
+/// the connection, which is right away when nobody else is waiting. A commit answers only after
+/// that COMMIT is durable, and if it fails, every transaction in the batch fails (none was
+/// acknowledged). Writers queue in order; none meets `database is locked`.
 pub struct WriteTx {
-    tx: Transaction<'static, Sqlite>,
-    changes: watch::Sender<u64>,
+    guard: Option<OwnedMutexGuard<Writer>>,
+    flush: Arc<Notify>,
+}
+
+impl std::fmt::Debug for WriteTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTx").field("finished", &self.guard.is_none()).finish()
+    }
 }
 
 impl WriteTx {
     /// Makes the changes durable and tells event streams to look for new rows.
-    pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
-        self.changes.send_modify(|n| *n = n.wrapping_add(1));
-        Ok(())
+    pub async fn commit(mut self) -> Result<()> {
+        let Some(mut guard) = self.guard.take() else {
+            return Err(StoreError::Batch(String::from("the transaction was already finished")));
+        };
+        if let Err(e) = sqlx::query(RELEASE).execute(guard.conn()).await {
+            guard.dangling = true;
+            return Err(e.into());
+        }
+        let (tx, rx) = oneshot::channel();
+        guard.waiting.push(tx);
+        drop(guard);
+        self.flush.notify_one();
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(why)) => Err(StoreError::Batch(why)),
+            Err(_) => Err(StoreError::Batch(String::from("the database closed before the commit"))),
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        // Not committed: the savepoint is rolled back by the next holder of the writer, or by
+        // the flusher, which also ends the batch so it does not hold SQLite's write lock.
+        if let Some(g) = self.guard.as_mut() {
+            g.dangling = true;
+            self.flush.notify_one();
+        }
     }
 }
 
 impl std::ops::Deref for WriteTx {
     type Target = Conn;
     fn deref(&self) -> &Conn {
-        &self.tx
+        self.guard.as_ref().and_then(|g| g.conn.as_ref()).unwrap_or_else(|| unreachable!("a finished transaction"))
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Conn {
-        &mut self.tx
+        self.guard.as_mut().map(|g| g.conn()).unwrap_or_else(|| unreachable!("a finished transaction"))
     }
 }
 
@@ -130,19 +245,21 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts.clone())
+        let mut conn = SqliteConnection::connect_with(&opts)
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
-        MIGRATOR.run(&write).await.map_err(StoreError::Migrate)?;
+        MIGRATOR.run(&mut conn).await.map_err(StoreError::Migrate)?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(opts.read_only(true))
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         let (changes, _) = watch::channel(0);
-        Ok(Store { write, read, changes, path: path.to_owned() })
+        let writer =
+            Arc::new(Mutex::new(Writer { conn: Some(conn), open: false, dangling: false, waiting: Vec::new() }));
+        let flush = Arc::new(Notify::new());
+        tokio::spawn(flusher(Arc::downgrade(&writer), flush.clone(), changes.clone()));
+        Ok(Store { writer, flush, read, changes, path: path.to_owned() })
     }
 
     /// Opens `DB_FILE` inside a data dir.
@@ -150,11 +267,25 @@ impl Store {
         Store::open(&data_dir.join(DB_FILE)).await
     }
 
-    /// Starts a write transaction (`BEGIN IMMEDIATE`: the write lock is taken up front, so the
-    /// transaction never fails half-way on a lock upgrade).
+    /// Starts a write transaction: waits for the writer connection, joins (or opens, with
+    /// `BEGIN IMMEDIATE`, so the write lock is taken up front) the batch transaction, and sets a
+    /// savepoint of its own.
     pub async fn begin(&self) -> Result<WriteTx> {
-        let tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, changes: self.changes.clone() })
+        let mut guard = self.writer.clone().lock_owned().await;
+        if guard.conn.is_none() {
+            return Err(StoreError::Batch(String::from("the database is closed")));
+        }
+        guard.settle().await;
+        if !guard.open {
+            sqlx::query("BEGIN IMMEDIATE").execute(guard.conn()).await?;
+            guard.open = true;
+        }
+        if let Err(e) = sqlx::query(SAVEPOINT).execute(guard.conn()).await {
+            drop(guard);
+            self.flush.notify_one();
+            return Err(e.into());
+        }
+        Ok(WriteTx { guard: Some(guard), flush: self.flush.clone() })
     }
 
     /// A connection for reads. Reads see the last committed state (WAL snapshot).
@@ -202,9 +333,92 @@ impl Store {
         Ok(problems)
     }
 
-    /// Closes both pools, checkpointing the WAL.
+    /// Commits what is pending, closes the writer and the readers, checkpointing the WAL.
     pub async fn close(&self) {
         self.read.close().await;
-        self.write.close().await;
+        let mut w = self.writer.lock().await;
+        w.commit_batch(&self.changes).await;
+        if let Some(conn) = w.conn.take() {
+            let _ = conn.close().await;
+        }
+        self.flush.notify_one();
+    }
+}
+
+/// Commits each batch as soon as it gets the writer. Ends when the store is dropped or closed.
+async fn flusher(writer: Weak<Mutex<Writer>>, flush: Arc<Notify>, changes: watch::Sender<u64>) {
+    loop {
+        flush.notified().await;
+        let Some(writer) = writer.upgrade() else { return };
+        let mut w = writer.lock().await;
+        if w.conn.is_none() {
+            return;
+        }
+        w.commit_batch(&changes).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn count(s: &Store) -> i64 {
+        let mut c = s.reader().await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures").fetch_one(&mut *c).await.unwrap()
+    }
+
+    async fn add(tx: &mut WriteTx, key: &str) {
+        sqlx::query("INSERT INTO login_failures (scope_key, at) VALUES ($1, 0)")
+            .bind(key)
+            .execute(&mut **tx)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writers_all_commit_and_a_dropped_one_loses_only_its_own_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_in(dir.path()).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = s.begin().await.unwrap();
+                add(&mut tx, &format!("k{i}")).await;
+                if i % 8 == 7 {
+                    drop(tx); // rolled back; the others in its batch still commit
+                    false
+                } else {
+                    tx.commit().await.unwrap();
+                    true
+                }
+            }));
+        }
+        let mut committed = 0;
+        for t in tasks {
+            committed += i64::from(t.await.unwrap());
+        }
+        assert_eq!(committed, 56);
+        assert_eq!(count(&s).await, 56);
+        s.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_abandoned_write_does_not_keep_the_database_locked_for_other_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_in(dir.path()).await.unwrap();
+        // A second Store on the same file stands for `frameproof worker` in another process.
+        let other = Store::open_in(dir.path()).await.unwrap();
+        let mut tx = s.begin().await.unwrap();
+        add(&mut tx, "abandoned").await;
+        drop(tx);
+        let started = std::time::Instant::now();
+        let mut tx = other.begin().await.unwrap();
+        add(&mut tx, "other").await;
+        tx.commit().await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2), "waited {:?} for the write lock", started.elapsed());
+        assert_eq!(count(&s).await, 1);
+        s.close().await;
+        other.close().await;
     }
 }
