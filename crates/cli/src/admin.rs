@@ -279,6 +279,16 @@ async fn backup(state: &AppState, out: &Path) -> Result<()> {
             files += copy_tree(&from, &out.join(sub)).with_context(|| format!("copying {}", from.display()))?;
         }
     }
+    // The keys stay readable by their owner alone in the copy too.
+    for sub in ["keys", frameproof_server::keys::SIGNING_DIR] {
+        if out.join(sub).is_dir() {
+            frameproof_server::keys::private_dir(&out.join(sub)).context("protecting the copied keys")?;
+        }
+    }
+    let journal = frameproof_server::app::audit::JOURNAL_FILE;
+    if src.join(journal).is_file() {
+        std::fs::copy(src.join(journal), out.join(journal)).context("copying the checkpoint journal")?;
+    }
     let check = Store::open(&db_out).await.context("opening the backup")?;
     let problems = check.integrity_check().await?;
     check.close().await;

@@ -98,6 +98,10 @@ enum AuditCommand {
     Verify {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
+        /// A copy of the checkpoint journal kept elsewhere (default: the data dir's
+        /// audit-checkpoints.jsonl). Checkpoints missing from the database are reported.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
     },
 }
 
@@ -254,10 +258,10 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Verify { receipt, file, key } => {
             out(&format!("{}\n", verify::receipt(&receipt, file.as_deref(), &key)?))
         }
-        Command::Audit { command: AuditCommand::Verify { data_dir } } => {
+        Command::Audit { command: AuditCommand::Verify { data_dir, checkpoints } } => {
             let config = load_config(cli.config.as_deref(), data_dir.as_ref(), None)?;
             let state = verify::open_data_dir(config).await?;
-            let line = verify::audit(&state).await;
+            let line = verify::audit(&state, checkpoints.as_deref()).await;
             state.store().close().await;
             out(&format!("{}\n", line?))
         }

@@ -64,9 +64,14 @@ pub fn receipt(receipt: &Path, file: Option<&Path>, key: &Path) -> Result<String
     Ok(line)
 }
 
-/// Walks a data dir's audit chain; answers the summary line or the first problem.
-pub async fn audit(state: &AppState) -> Result<String> {
-    let report = frameproof_server::app::audit::verify_chain(state.store(), state.keys().public_keys())
+/// Walks a data dir's audit chain against its checkpoints, those in the database and those in
+/// the journal (the data dir's, or `checkpoints`, a copy kept elsewhere); answers the summary
+/// line or the first problem.
+pub async fn audit(state: &AppState, checkpoints: Option<&Path>) -> Result<String> {
+    use frameproof_server::app::audit::{JOURNAL_FILE, read_journal, verify_chain};
+    let own = state.config().server.data_dir.join(JOURNAL_FILE);
+    let journal = read_journal(checkpoints.unwrap_or(&own)).map_err(|e| anyhow!("{e}"))?;
+    let report = verify_chain(state.store(), state.keys().public_keys(), &journal)
         .await
         .map_err(|e| anyhow!("audit chain NOT intact: {e}"))?;
     Ok(match report.head {

@@ -215,6 +215,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
             .await
     });
     housekeeping::spawn(state.clone(), stop.subscribe());
+    app::audit::spawn_journal(state.clone(), stop.subscribe());
     tracing::info!("listening on http://{addr}");
     let setup_token = app::accounts::prepare_setup(&state).await.map_err(|e| StartError::Setup(e.message))?;
     if let Some(token) = &setup_token {

@@ -32,7 +32,7 @@ pub struct CommentRow {
     pub updated_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
-    /// Mentioned user ids, comma-separated (hex), in the order given.
+    /// Mentioned user ids, comma-separated (hex), in no particular order.
     pub mentions: Option<String>,
     pub reply_count: i64,
 }
@@ -44,9 +44,18 @@ const COLS: &str = "c.id, c.version_id, c.parent_id, c.author_id, c.author_name,
      (SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL) AS reply_count";
 
 impl CommentRow {
-    /// The mentioned users.
+    /// The mentioned users, in id order.
     pub fn mention_ids(&self) -> Vec<UserId> {
-        self.mentions.as_deref().unwrap_or("").split(',').filter_map(|h| Uuid::try_parse(h).ok()).map(UserId).collect()
+        let mut ids: Vec<UserId> = self
+            .mentions
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|h| Uuid::try_parse(h).ok())
+            .map(UserId)
+            .collect();
+        ids.sort_by_key(|u| u.0);
+        ids
     }
 }
 
@@ -100,7 +109,7 @@ pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<()> {
 async fn set_mentions(c: &mut Conn, id: CommentId, users: &[UserId]) -> Result<()> {
     sqlx::query("DELETE FROM comment_mentions WHERE comment_id = $1").bind(id.0).execute(&mut *c).await?;
     for u in users {
-        sqlx::query("INSERT OR IGNORE INTO comment_mentions (comment_id, user_id) VALUES ($1, $2)")
+        sqlx::query("INSERT INTO comment_mentions (comment_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id.0)
             .bind(u.0)
             .execute(&mut *c)

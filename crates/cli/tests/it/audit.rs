@@ -81,6 +81,13 @@ async fn history(dir: &Path) -> (Value, Vec<u8>) {
     for name in ["After 1", "After 2"] {
         post(&c, &url, "/api/v1/folders", json!({"parent_id": root, "name": name})).await;
     }
+    // The checkpoints (one at start, one at the lock) reach the journal beside the database.
+    let journal = dir.join("audit-checkpoints.jsonl");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&journal).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the checkpoint journal was not written");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     drop(srv);
     (receipt, bytes)
 }
@@ -218,6 +225,31 @@ async fn audit_verify_names_the_entry_that_was_altered_removed_or_rewritten() {
     assert!(err.contains("the chain was rewritten"), "{err}");
     assert!(err.contains(&format!("entry {checkpoint} does not match the checkpoint")), "{err}");
 
+    // Deleting the checkpoints from the database as well does not hide a cut: the journal
+    // beside the database still holds them.
+    let dir = tampered(
+        data.path(),
+        scratch.path(),
+        "unpinned",
+        &["DELETE FROM audit_checkpoints", &format!("DELETE FROM audit_log WHERE seq >= {}", checkpoint - 1)],
+    )
+    .await;
+    let (ok, _, err) = audit_verify(&dir);
+    assert!(!ok);
+    assert!(err.contains("is in the journal but not in the database"), "{err}");
+    // ...and a copy of the journal kept elsewhere catches it even when the local one is gone.
+    let offsite = scratch.path().join("offsite.jsonl");
+    std::fs::copy(data.path().join("audit-checkpoints.jsonl"), &offsite).unwrap();
+    std::fs::remove_file(dir.join("audit-checkpoints.jsonl")).unwrap();
+    assert!(audit_verify(&dir).0, "without any checkpoint the cut cannot be seen");
+    let out = run(
+        &["audit", "verify", "--data-dir", dir.to_str().unwrap(), "--checkpoints", offsite.to_str().unwrap()],
+        "",
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("is in the journal but not in the database"), "{}", text(&out.stderr));
+
     // A forged checkpoint (signed by nobody we know) is refused too.
     let dir = tampered(
         data.path(),
@@ -226,6 +258,10 @@ async fn audit_verify_names_the_entry_that_was_altered_removed_or_rewritten() {
         &["UPDATE audit_checkpoints SET signature = 'AAAA' WHERE id = (SELECT MAX(id) FROM audit_checkpoints)"],
     )
     .await;
+    let (ok, _, err) = audit_verify(&dir);
+    assert!(!ok);
+    assert!(err.contains("is in the journal but not in the database"), "the journal disagrees first: {err}");
+    std::fs::remove_file(dir.join("audit-checkpoints.jsonl")).unwrap();
     let (ok, _, err) = audit_verify(&dir);
     assert!(!ok);
     assert!(err.contains("does not verify"), "{err}");

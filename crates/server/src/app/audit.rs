@@ -27,6 +27,8 @@ pub struct AuditEntryView {
     pub subject: String,
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
+    pub workspace_id: Option<String>,
+    pub project_id: Option<String>,
     pub asset_id: Option<String>,
     pub version_id: Option<String>,
     /// The previous entry's hash (the chain link).
@@ -44,6 +46,8 @@ impl From<AuditRow> for AuditEntryView {
             action: r.action,
             subject: r.subject,
             details: serde_json::from_str(&r.details).unwrap_or_default(),
+            workspace_id: r.workspace_id.map(|u| u.to_string()),
+            project_id: r.project_id.map(|u| u.to_string()),
             asset_id: r.asset_id.map(|u| u.to_string()),
             version_id: r.version_id.map(|u| u.to_string()),
             prev_hash: r.prev_hash,
@@ -127,6 +131,110 @@ pub async fn checkpoint_if_due(state: &AppState, every_ms: i64) -> Result<bool, 
     Ok(true)
 }
 
+// ---------------------------------------------------------------------------------------------
+// The checkpoint journal: every signed checkpoint is also appended to a file beside the
+// database (and logged), so deleting checkpoint rows from the database does not erase them.
+// Operators can ship the file (or the log) off the machine; `audit verify --checkpoints FILE`
+// checks the chain against such a copy.
+
+/// The journal's name inside the data dir.
+pub const JOURNAL_FILE: &str = "audit-checkpoints.jsonl";
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalLine {
+    pub id: i64,
+    pub at: i64,
+    pub seq: i64,
+    pub hash: String,
+    pub kid: String,
+    pub signature: String,
+}
+
+impl From<&astore::CheckpointRow> for JournalLine {
+    fn from(c: &astore::CheckpointRow) -> Self {
+        Self {
+            id: c.id,
+            at: c.at,
+            seq: c.seq,
+            hash: c.hash.clone(),
+            kid: c.kid.clone(),
+            signature: c.signature.clone(),
+        }
+    }
+}
+
+/// Reads a journal (a missing file is an empty journal); names the line that does not parse.
+pub fn read_journal(path: &std::path::Path) -> Result<Vec<JournalLine>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("reading {}: {e}", path.display())),
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("{} line {}: {e}", path.display(), i + 1)))
+        .collect()
+}
+
+/// Appends checkpoints the journal does not hold yet; answers the highest id journaled.
+pub async fn journal_checkpoints(state: &AppState, after: i64) -> Result<i64, StoreError> {
+    let rows = {
+        let mut c = state.store().reader().await?;
+        astore::checkpoints(&mut c).await?
+    };
+    let new: Vec<JournalLine> = rows.iter().filter(|r| r.id > after).map(JournalLine::from).collect();
+    let Some(last) = new.last().map(|l| l.id) else {
+        return Ok(after);
+    };
+    let path = state.config().server.data_dir.join(JOURNAL_FILE);
+    let mut text = String::new();
+    for line in &new {
+        tracing::info!(seq = line.seq, hash = %line.hash, kid = %line.kid, signature = %line.signature, "audit checkpoint");
+        text.push_str(&serde_json::to_string(line)?);
+        text.push('\n');
+    }
+    let write = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    })
+    .await;
+    match write {
+        Ok(Ok(())) => Ok(last),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "writing the audit checkpoint journal failed; will retry");
+            Ok(after)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "writing the audit checkpoint journal failed; will retry");
+            Ok(after)
+        }
+    }
+}
+
+/// Follows new checkpoints into the journal until the server stops.
+pub fn spawn_journal(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let path = state.config().server.data_dir.join(JOURNAL_FILE);
+        let mut after = read_journal(&path).map(|l| l.iter().map(|l| l.id).max().unwrap_or(0)).unwrap_or(0);
+        let mut changes = state.store().subscribe();
+        loop {
+            match journal_checkpoints(&state, after).await {
+                Ok(n) => after = n,
+                Err(e) => tracing::warn!(error = %e, "reading audit checkpoints failed; will retry"),
+            }
+            tokio::select! {
+                _ = changes.changed() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    });
+}
+
 /// What a walk of an intact chain found.
 #[derive(Debug)]
 pub struct ChainReport {
@@ -154,14 +262,34 @@ pub enum ChainError {
     Rewritten { seq: i64, at: String, after: i64 },
     #[error("checkpoint {id} (entry {seq}) does not verify: {reason}")]
     BadCheckpoint { id: i64, seq: i64, reason: String },
+    #[error(
+        "checkpoint {id} (entry {seq}, signed at {at}) is in the journal but not in the database: checkpoints were deleted or changed"
+    )]
+    CheckpointRemoved { id: i64, seq: i64, at: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Walks the whole chain (and every checkpoint against `keys`).
-pub async fn verify_chain(store: &Store, keys: &[PublicKey]) -> Result<ChainReport, ChainError> {
+/// Walks the whole chain, checking every checkpoint (those in the database and those in
+/// `journal`) against `keys`.
+pub async fn verify_chain(
+    store: &Store,
+    keys: &[PublicKey],
+    journal: &[JournalLine],
+) -> Result<ChainReport, ChainError> {
     let mut c = store.reader().await?;
     let checkpoints = astore::checkpoints(&mut c).await?;
+    for j in journal {
+        match checkpoints.iter().find(|c| c.id == j.id) {
+            Some(c) if JournalLine::from(c) == *j => {}
+            _ => {
+                // Checked against the chain below too, once its signature holds.
+                signing::verify(keys, &j.kid, audit::checkpoint_message(j.seq, &j.hash, j.at).as_bytes(), &j.signature)
+                    .map_err(|e| ChainError::BadCheckpoint { id: j.id, seq: j.seq, reason: e.to_string() })?;
+                return Err(ChainError::CheckpointRemoved { id: j.id, seq: j.seq, at: Timestamp(j.at).to_rfc3339() });
+            }
+        }
+    }
     for cp in &checkpoints {
         signing::verify(keys, &cp.kid, audit::checkpoint_message(cp.seq, &cp.hash, cp.at).as_bytes(), &cp.signature)
             .map_err(|e| ChainError::BadCheckpoint { id: cp.id, seq: cp.seq, reason: e.to_string() })?;

@@ -139,8 +139,7 @@ pub fn views(v: &VersionRow, threads: &[CommentRow], replies: &[CommentRow]) -> 
 
 /// What a version's kind lets a comment anchor to.
 fn medium(v: &VersionRow) -> ApiResult<Medium> {
-    let not_ready =
-        || ApiError::conflict("version-processing", "the version is still being read; comment once it is playable");
+    let not_ready = || ApiError::conflict("version-processing", "the version is still being read; comment in a moment");
     Ok(match v.kind.as_str() {
         "video" => Medium::Video { frame_count: v.frame_count.ok_or_else(not_ready)? },
         "audio" => Medium::Audio { duration_ms: v.duration_us.ok_or_else(not_ready)? / 1000 },
@@ -157,13 +156,13 @@ fn invalid(e: review::InvalidAnchor) -> ApiError {
 /// Checks mentions: active members who can see the project (and, on a team-only thread, are on
 /// the team).
 async fn check_mentions(c: &mut Conn, project: &ProjectRow, team_only: bool, ids: &[UserId]) -> ApiResult<Vec<UserId>> {
-    if ids.len() > MAX_MENTIONS {
-        return Err(ApiError::bad_request("too-many-mentions", format!("mention at most {MAX_MENTIONS} people")));
-    }
     let mut out: Vec<UserId> = Vec::new();
     for u in ids {
         if out.contains(u) {
             continue;
+        }
+        if out.len() == MAX_MENTIONS {
+            return Err(ApiError::bad_request("too-many-mentions", format!("mention at most {MAX_MENTIONS} people")));
         }
         let ok = rstore::user_reaches_project(&mut *c, *u, project.id).await?
             && (!team_only || rstore::user_is_team(&mut *c, *u, project.workspace_id).await?);

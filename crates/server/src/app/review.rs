@@ -28,6 +28,9 @@ use crate::state::AppState;
 /// drop-frame from the override, else the source's timecode tag (`;` means drop-frame), else
 /// 00:00:00:00 with drop-frame at 29.97 and 59.94.
 pub fn timecode_of(v: &VersionRow) -> Option<(Timecode, bool)> {
+    if v.kind != "video" {
+        return None;
+    }
     let rate = frameproof_domain::FrameRate::new(u64::try_from(v.rate_num?).ok()?, u64::try_from(v.rate_den?).ok()?)?;
     let overridden = v.tc_start.is_some() || v.tc_drop_frame.is_some();
     let start = v.tc_start.as_deref().or(v.start_timecode.as_deref());
@@ -36,8 +39,18 @@ pub fn timecode_of(v: &VersionRow) -> Option<(Timecode, bool)> {
         None => TimecodeFormat::default_for(rate).drop_frame(),
     });
     let format = TimecodeFormat::new(rate, drop_frame).unwrap_or_else(|_| TimecodeFormat::default_for(rate));
-    let tc = Timecode::new(format, start).or_else(|_| Timecode::new(format, None)).ok()?;
+    let start = start.map(|s| with_separator(s, format.drop_frame()));
+    let tc = Timecode::new(format, start.as_deref()).or_else(|_| Timecode::new(format, None)).ok()?;
     Some((tc, overridden))
+}
+
+/// A start label written for the other counting (`01:00:00;00` read without drop-frame, or the
+/// reverse) names the same clock time: only the last separator changes.
+pub fn with_separator(label: &str, drop_frame: bool) -> String {
+    match label.rfind([':', ';']) {
+        Some(i) => format!("{}{}{}", &label[..i], if drop_frame { ';' } else { ':' }, &label[i + 1..]),
+        None => label.to_owned(),
+    }
 }
 
 /// Refuses changes to a sealed version with 409 `version-locked`.
@@ -297,7 +310,7 @@ pub async fn decide(state: &AppState, p: &Principal, id: VersionId, req: DecideR
     if v.sha256.is_none() {
         return Err(ApiError::conflict(
             "version-processing",
-            "the version's file is still being read; decide once it is playable",
+            "the version's file is still being read; decide in a moment",
         ));
     }
     let did = DecisionId(new_uuid(Timestamp(now)));
@@ -390,8 +403,12 @@ pub async fn set_approvers(
             format!("an asset may have at most {MAX_APPROVERS} required approvers"),
         ));
     }
-    let mut users = req.user_ids.clone();
-    users.dedup();
+    let mut users: Vec<UserId> = Vec::new();
+    for u in &req.user_ids {
+        if !users.contains(u) {
+            users.push(*u);
+        }
+    }
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
     let (asset, project, role) = access::asset(&mut tx, p, id, false).await?;
@@ -432,7 +449,12 @@ pub struct LockRequest {
 }
 
 fn reason(raw: &str) -> ApiResult<String> {
-    let r = review::decision_note(raw)?;
+    let r = review::decision_note(raw).map_err(|e| match e {
+        frameproof_domain::validate::Invalid::TooLong { len, max, .. } => {
+            ApiError::bad_request("field-too-long", format!("reason is too long: {len} characters, at most {max}"))
+        }
+        _ => ApiError::bad_request("invalid-characters", "reason must not contain control characters"),
+    })?;
     if r.is_empty() {
         return Err(ApiError::bad_request("reason-required", "say why: the audit trail keeps the reason"));
     }
@@ -501,6 +523,12 @@ pub async fn supersede(state: &AppState, p: &Principal, id: VersionId, req: Supe
     if !v.locked {
         return Err(ApiError::conflict("not-locked", "only a locked version is superseded; make the other current"));
     }
+    if asset.current_version_id != Some(v.id.0) {
+        return Err(ApiError::conflict(
+            "not-current",
+            format!("v{} is not the current version; supersede the current one", v.number),
+        ));
+    }
     let newer = versions::get(&mut tx, req.version_id)
         .await?
         .filter(|n| n.asset_id == asset.id)
@@ -542,7 +570,12 @@ pub async fn receipt(
         None => None,
     }
     .ok_or_else(|| {
-        ApiError::new(axum::http::StatusCode::NOT_FOUND, "no-receipt", "this version has no receipt: it is not locked")
+        let why = if receipt.is_some() {
+            "no such receipt for this version"
+        } else {
+            "this version has no receipt: it is not locked"
+        };
+        ApiError::new(axum::http::StatusCode::NOT_FOUND, "no-receipt", why)
     })?;
     serde_json::from_str(&doc.1).map_err(ApiError::internal)
 }

@@ -134,7 +134,7 @@ pub async fn reorder(
         now,
         p,
         (&project, asset.id, None),
-        &serde_json::json!({"id": asset.id, "version_ids": req.version_ids}),
+        &serde_json::json!({"asset_id": asset.id, "version_ids": req.version_ids}),
     )
     .await?;
     tx.commit().await?;
@@ -211,7 +211,7 @@ pub async fn update(state: &AppState, p: &Principal, id: VersionId, req: UpdateV
         None => v.tc_drop_frame,
     };
     if start.is_some() || drop_frame.is_some() {
-        let (Some(n), Some(d)) = (v.rate_num, v.rate_den) else {
+        let (Some(n), Some(d), "video") = (v.rate_num, v.rate_den, v.kind.as_str()) else {
             return Err(ApiError::bad_request("no-timecode", "only a video version has a timecode"));
         };
         let rate = frameproof_domain::FrameRate::new(n as u64, d as u64)
@@ -221,8 +221,10 @@ pub async fn update(state: &AppState, p: &Principal, id: VersionId, req: UpdateV
         });
         let format =
             TimecodeFormat::new(rate, df).map_err(|e| ApiError::bad_request("invalid-timecode", e.to_string()))?;
-        if let Some(s) = &start {
-            format.parse(s).map_err(|e| ApiError::bad_request("invalid-timecode", format!("{s:?}: {e}")))?;
+        // The start in force (the override, else the source's) must be a label of the counting.
+        if let Some(s) = start.as_deref().or(v.start_timecode.as_deref()) {
+            let s = super::review::with_separator(s, df);
+            format.parse(&s).map_err(|e| ApiError::bad_request("invalid-timecode", format!("{s:?}: {e}")))?;
         }
     }
     review::set_timecode(&mut tx, v.id, start.as_deref(), drop_frame, now).await?;
@@ -278,6 +280,11 @@ pub async fn move_version(state: &AppState, p: &Principal, id: VersionId, req: M
     let payload = serde_json::json!({
         "id": v.id, "from_asset_id": from.id, "from_number": v.number, "asset_id": to.id, "number": number,
     });
+    // A stack whose current version changed may now have all its approvals.
+    for (id, proj) in [(from.id, &project), (to.id, &to_project)] {
+        let a = frameproof_store::assets::get(&mut tx, id).await?.ok_or_else(ApiError::not_found)?;
+        super::review::lock_if_approved(state, &mut tx, &a, proj, &Actor::user(p), now).await?;
+    }
     // One event on each stack, so followers of either asset hear of it.
     record_stack(&mut tx, event::VERSION_MOVED, now, p, (&project, from.id, Some(v.id)), &payload).await?;
     record_stack(&mut tx, event::VERSION_MOVED, now, p, (&to_project, to.id, Some(v.id)), &payload).await?;
@@ -302,6 +309,8 @@ pub async fn delete(state: &AppState, p: &Principal, id: VersionId) -> ApiResult
     if asset.current_version_id == Some(v.id.0) {
         let top = review::top_of(&mut tx, asset.id).await?;
         review::set_current(&mut tx, asset.id, top, now).await?;
+        let asset = frameproof_store::assets::get(&mut tx, asset.id).await?.ok_or_else(ApiError::not_found)?;
+        super::review::lock_if_approved(state, &mut tx, &asset, &project, &Actor::user(p), now).await?;
     }
     workspaces::add_usage(&mut tx, project.workspace_id, -v.size_bytes, -derived).await?;
     record_stack(

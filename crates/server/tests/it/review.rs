@@ -598,6 +598,10 @@ async fn stacks_reorder_switch_current_move_delete_and_compare() {
     assert_eq!((st, b["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid-timecode")));
     let v = t.member.patch(&format!("/api/v1/versions/{id1}"), json!({"start_timecode": null})).await;
     assert_eq!(v.1["timecode"]["start"], "01:00:00;00");
+    // Counting without drop-frame keeps the source's start: only the separator changes.
+    let v = t.member.patch(&format!("/api/v1/versions/{id1}"), json!({"drop_frame": false})).await;
+    assert_eq!((v.0, v.1["timecode"]["start"].as_str()), (StatusCode::OK, Some("01:00:00:00")), "{}", v.1);
+    assert_eq!(t.owner.get_ok(&format!("/api/v1/comments/{}", s(&c1["id"]))).await["timecode"], "01:00:00:12");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
