@@ -91,6 +91,103 @@ try {
     await page.screenshot({ path: join(artifacts, 'project-browser-uploaded.png'), fullPage: true });
   });
 
+  await step('review page: frame-accurate stepping, timecode, and the frame shown is the frame named', async () => {
+    await page.getByRole('link', { name: 'Review Hero film 15s' }).click();
+    await page.waitForURL(/\/a\//);
+    const tc = page.getByTestId('timecode');
+    await tc.waitFor();
+    await page.locator('video').evaluate((v) => new Promise((r) => (v.readyState >= 2 ? r() : v.addEventListener('loadeddata', r, { once: true }))));
+    assert((await tc.innerText()) === '00:00:00:00', `starts at frame 0: ${await tc.innerText()}`);
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.waitForFunction(() => document.querySelector('[data-testid="timecode"]')?.textContent?.trim() === '00:00:00:13');
+    // The picture on screen is frame 13: compare it with the server's exact still of 13 and 14.
+    const versionId = await page.evaluate(async () => {
+      const asset = location.pathname.split('/')[2];
+      const r = await fetch(`/api/v1/assets/${asset}/versions`);
+      return (await r.json()).items[0].id;
+    });
+    const diffs = await page.evaluate(async (vid) => {
+      const v = document.querySelector('video');
+      while (v.seeking || v.readyState < 2) await new Promise((r) => setTimeout(r, 20));
+      const w = 160, h = 90;
+      const grab = (src) => {
+        const c = document.createElement('canvas');
+        c.width = w; c.height = h;
+        const g = c.getContext('2d');
+        g.drawImage(src, 0, 0, w, h);
+        return g.getImageData(0, 0, w, h).data;
+      };
+      const shown = grab(v);
+      const still = async (n) => {
+        const img = new Image();
+        img.src = `/api/v1/versions/${vid}/frames/${n}.jpg`;
+        await img.decode();
+        return grab(img);
+      };
+      const diff = (a, b) => { let s = 0; for (let i = 0; i < a.length; i += 4) s += Math.abs(a[i] - b[i]) + Math.abs(a[i + 1] - b[i + 1]) + Math.abs(a[i + 2] - b[i + 2]); return s / (a.length / 4); };
+      return { same: diff(shown, await still(13)), next: diff(shown, await still(14)), prev: diff(shown, await still(12)) };
+    }, versionId);
+    assert(diffs.same < diffs.next && diffs.same < diffs.prev, `frame 13 is shown: ${JSON.stringify(diffs)}`);
+    // Typing a timecode jumps there.
+    await tc.click();
+    await page.getByLabel('Go to timecode or frame').fill('00:00:02:05');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid="timecode"]')?.textContent?.trim() === '00:00:02:05');
+    await page.screenshot({ path: join(artifacts, 'review-player.png'), fullPage: true });
+  });
+
+  await step('a frame comment with a drawing; clicking it returns to its frame and shows the drawing', async () => {
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => document.querySelector('[data-testid="timecode"]')?.textContent?.trim() === '00:00:00:05');
+    await page.getByLabel('Comment', { exact: true }).fill('Logo too small here');
+    assert((await page.getByTestId('pin').innerText()).includes('00:00:00:05'), 'the composer pins the current frame');
+    await page.getByRole('button', { name: '✎ Draw' }).click();
+    await page.getByRole('button', { name: 'rect', exact: true }).click();
+    const area = page.getByLabel('Drawing area');
+    const box = await area.boundingBox();
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.6, { steps: 5 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Comment', exact: true }).click();
+    const item = page.getByTestId('comment').filter({ hasText: 'Logo too small here' });
+    await item.waitFor();
+    assert((await item.innerText()).includes('00:00:00:05'), 'the comment carries its timecode');
+    await page.keyboard.press('End');
+    await item.getByRole('button', { name: /Show 00:00:00:05/ }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="timecode"]')?.textContent?.trim() === '00:00:00:05');
+    await page.getByRole('img', { name: /Drawing with 1 shape/ }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'review-comment.png'), fullPage: true });
+  });
+
+  await step('another person\'s comment arrives live; approving and locking seal the version', async () => {
+    const asset = new URL(page.url()).pathname.split('/')[2];
+    const other = await page.context().newPage();
+    await other.goto(`${server.url}/a/${asset}`);
+    await other.getByTestId('timecode').waitFor();
+    await other.evaluate(async (a) => {
+      const v = (await (await fetch(`/api/v1/assets/${a}/versions`)).json()).items[0].id;
+      await fetch(`/api/v1/versions/${v}/comments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: 'Music too loud at the end', frame: 60 }) });
+    }, asset);
+    await page.getByTestId('comment').filter({ hasText: 'Music too loud at the end' }).waitFor();
+    await other.close();
+    await page.getByRole('button', { name: 'Approved', exact: true }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="review-status"]')?.textContent?.trim() === 'Approved');
+    await page.getByRole('button', { name: 'Lock by hand…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Lock by hand' });
+    await dialog.getByLabel('Reason (kept in the audit trail)').fill('Client approved on the call');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('Approved · locked').waitFor();
+    await page.getByText('is approved and locked').waitFor();
+    assert((await page.getByLabel('Comment', { exact: true }).count()) === 0, 'a locked version takes no comments');
+    await page.getByRole('button', { name: 'Download receipt' }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'review-locked.png'), fullPage: true });
+    await page.getByRole('link', { name: 'Spring launch' }).click();
+    await page.getByText('Hero film 30s', { exact: true }).waitFor();
+  });
+
   await step('delete and restore an asset through the trash', async () => {
     const tile = page.locator('li.tile', { hasText: 'Hero film 30s' });
     await tile.getByRole('button', { name: 'Delete' }).click();
