@@ -184,6 +184,38 @@ try {
     assert((await page.getByLabel('Comment', { exact: true }).count()) === 0, 'a locked version takes no comments');
     await page.getByRole('button', { name: 'Download receipt' }).waitFor();
     await page.screenshot({ path: join(artifacts, 'review-locked.png'), fullPage: true });
+  });
+
+  await step('a new version joins the locked stack; compare plays both frame-locked, side by side and as a wipe', async () => {
+    const clip = join(server.dataDir, 'Hero film 15s v2.mp4');
+    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-vf', 'hue=h=90', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', clip]);
+    assert(made.status === 0, `ffmpeg: ${made.stderr}`);
+    await page.getByLabel('Choose a new version').setInputFiles(clip);
+    const switcher = page.getByTestId('version-switcher');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="version-switcher"] option')].some((o) => o.textContent.startsWith('v2')), null, { timeout: 60000 });
+    const options = await switcher.locator('option').allInnerTexts();
+    assert(options.some((o) => o.startsWith('v1 · current · locked')), `the locked v1 stays current: ${options}`);
+    const v2 = await switcher.locator('option', { hasText: /^v2/ }).getAttribute('value');
+    await page.waitForFunction(async (id) => (await (await fetch(`/api/v1/versions/${id}`)).json()).processing_state === 'ready', v2, { timeout: 60000, polling: 250 });
+    await page.getByLabel('Compare with').selectOption(v2);
+    const videos = page.locator('video');
+    await page.waitForFunction(() => document.querySelectorAll('video').length === 2);
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => document.querySelector('[data-testid="timecode"]')?.textContent?.trim() === '00:00:00:07');
+    await page.waitForFunction(() => {
+      const [a, b] = document.querySelectorAll('video');
+      return !a.seeking && !b.seeking && Math.abs(a.currentTime - 0.3) < 0.001 && Math.abs(b.currentTime - 0.3) < 0.001;
+    });
+    assert((await videos.count()) === 2, 'two players side by side');
+    await page.screenshot({ path: join(artifacts, 'review-compare.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Wipe' }).click();
+    await page.getByLabel('Wipe position').fill('30');
+    await page.waitForFunction(() => {
+      const w = document.querySelector('video.wipe');
+      return w?.style.clipPath.includes('30%') && w.readyState >= 2 && !w.seeking && Math.abs(w.currentTime - 0.3) < 0.001;
+    });
+    await page.screenshot({ path: join(artifacts, 'review-wipe.png'), fullPage: true });
     await page.getByRole('link', { name: 'Spring launch' }).click();
     await page.getByText('Hero film 30s', { exact: true }).waitFor();
   });

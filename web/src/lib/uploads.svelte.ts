@@ -27,8 +27,9 @@ function item(key: string): UploadItem | undefined {
   return uploads.find((u) => u.key === key);
 }
 
-/** Starts uploading `file` into `folderId`. */
-export function startUpload(file: File, folderId: string) {
+/** Starts uploading `file`: a new asset in a folder, or the next version of an asset's stack. */
+export function startUpload(file: File, target: string | { asset: string }) {
+  const into: Record<string, string> = typeof target === 'string' ? { folder_id: target } : { asset_id: target.asset };
   const key = `${file.name}:${file.size}:${Date.now()}:${Math.random()}`;
   uploads.push({ key, name: file.name, size: file.size, sent: 0, speed: 0, state: 'uploading', error: null, resumed: false });
   let last = { t: performance.now(), bytes: 0 };
@@ -37,7 +38,7 @@ export function startUpload(file: File, folderId: string) {
     chunkSize: 50 * 1024 * 1024,
     retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
     removeFingerprintOnSuccess: true,
-    metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', folder_id: folderId },
+    metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', ...into },
     onProgress(sent) {
       const u = item(key);
       if (!u) return;
