@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod housekeeping;
+pub mod hub;
 pub mod keys;
 pub mod media_urls;
 pub mod metrics;
@@ -216,6 +217,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     });
     housekeeping::spawn(state.clone(), stop.subscribe());
     app::audit::spawn_journal(state.clone(), stop.subscribe());
+    hub::spawn(state.clone(), stop.subscribe());
     tracing::info!("listening on http://{addr}");
     let setup_token = app::accounts::prepare_setup(&state).await.map_err(|e| StartError::Setup(e.message))?;
     if let Some(token) = &setup_token {

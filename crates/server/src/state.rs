@@ -23,6 +23,7 @@ struct Inner {
     tools: Tools,
     media_key: Vec<u8>,
     keys: crate::keys::Keyring,
+    hub: crate::hub::Hub,
     config: Config,
     clock: Arc<dyn Clock>,
     metrics: Metrics,
@@ -55,6 +56,7 @@ impl AppState {
             tools,
             media_key,
             keys,
+            hub: crate::hub::Hub::default(),
             config,
             clock,
             metrics: Metrics::default(),
@@ -75,6 +77,11 @@ impl AppState {
     /// The Ed25519 keys that sign receipts and audit checkpoints.
     pub fn keys(&self) -> &crate::keys::Keyring {
         &self.0.keys
+    }
+
+    /// The live fan-out of events to open streams.
+    pub fn hub(&self) -> &crate::hub::Hub {
+        &self.0.hub
     }
 
     /// The media tools (ffmpeg/ffprobe), shared with the in-process job runner.

@@ -59,6 +59,7 @@ pub struct EventRow {
     pub asset_id: Option<Uuid>,
     pub version_id: Option<Uuid>,
     pub payload: String,
+    pub team_only: bool,
 }
 
 /// Which events a stream follows.
@@ -85,7 +86,7 @@ pub async fn after(
         StreamScope::Asset(a) => ("asset_id", a.0),
     };
     let sql = format!(
-        "SELECT id, type, at, actor, workspace_id, project_id, asset_id, version_id, payload FROM events
+        "SELECT id, type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only FROM events
          WHERE {col} = $1 AND id > $2
            AND ($3 IS NULL OR (team_only = 0 AND project_id IN (SELECT project_id FROM project_members WHERE user_id = $3)))
          ORDER BY id LIMIT $4"
@@ -103,4 +104,42 @@ pub async fn after(
 pub async fn head(c: &mut Conn) -> Result<i64> {
     let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(c).await?;
     Ok(id.unwrap_or(0))
+}
+
+/// Every event after `after`, oldest first, at most `limit` (what the live fan-out reads once
+/// for all open streams).
+pub async fn after_all(c: &mut Conn, after: i64, limit: i64) -> Result<Vec<EventRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only FROM events
+         WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(c)
+    .await?)
+}
+
+/// The access epoch: it moves whenever a credential, membership, role, project or asset that
+/// grants access changes (see migration 0005).
+pub async fn access_epoch(c: &mut Conn) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT n FROM access_epoch WHERE id = 1").fetch_one(c).await?)
+}
+
+/// The projects a user was added to (a reviewer's reach).
+pub async fn member_projects(c: &mut Conn, user: UserId) -> Result<Vec<Uuid>> {
+    Ok(sqlx::query_scalar("SELECT project_id FROM project_members WHERE user_id = $1")
+        .bind(user.0)
+        .fetch_all(c)
+        .await?)
+}
+
+/// New events after `after` (at most `limit`) and the access epoch, read in one snapshot: a
+/// stream that checked access at this epoch may deliver these rows without checking again.
+pub async fn since_with_epoch(c: &mut Conn, after: i64, limit: i64) -> Result<(Vec<EventRow>, i64)> {
+    use sqlx::Connection;
+    let mut tx = c.begin().await?;
+    let epoch = access_epoch(&mut tx).await?;
+    let rows = after_all(&mut tx, after, limit).await?;
+    tx.commit().await?;
+    Ok((rows, epoch))
 }

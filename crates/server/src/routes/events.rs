@@ -14,7 +14,11 @@ use frameproof_domain::{AssetId, ProjectId, Timestamp, UserId, WorkspaceId};
 use frameproof_store::events::{self, EventRow, StreamScope};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use crate::hub::Batch;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -100,8 +104,6 @@ async fn authorize(state: &AppState, p: &Principal, scope: StreamScope) -> ApiRe
 
 /// How often an open stream re-checks that its credential and access still hold.
 const RECHECK: Duration = Duration::from_secs(5);
-/// How often a quiet stream looks for rows written by other processes.
-const POLL: Duration = Duration::from_secs(1);
 
 struct Follow {
     state: AppState,
@@ -109,9 +111,15 @@ struct Follow {
     via_cookie: bool,
     scope: StreamScope,
     only_projects_of: Option<UserId>,
+    /// A reviewer's projects (events of other projects are not theirs to see).
+    projects: Vec<Uuid>,
     last: i64,
     buf: VecDeque<EventRow>,
-    changes: watch::Receiver<u64>,
+    live: broadcast::Receiver<Arc<Batch>>,
+    /// Reading from the database (at the start, and after falling behind the broadcast).
+    catching_up: bool,
+    /// The access epoch the last access check held for.
+    epoch: i64,
     checked: Instant,
     _gauge: StreamGauge,
 }
@@ -128,39 +136,97 @@ impl Drop for StreamGauge {
 impl Follow {
     async fn still_allowed(&mut self) -> bool {
         self.checked = Instant::now();
-        match auth::resolve(&self.state, &self.token, self.via_cookie).await {
+        // The epoch first: a change that lands during the check is seen by the next one.
+        let Ok(epoch) = async {
+            let mut c = self.state.store().reader().await?;
+            events::access_epoch(&mut c).await
+        }
+        .await
+        else {
+            return false;
+        };
+        let allowed = match auth::resolve(&self.state, &self.token, self.via_cookie).await {
             // A change of role (say, member to reviewer) changes what the stream may carry:
             // end it, and the client reconnects under the new rules.
             Ok(Some(p)) => authorize(&self.state, &p, self.scope).await.is_ok_and(|f| f == self.only_projects_of),
             _ => false,
+        };
+        if allowed && let Some(user) = self.only_projects_of {
+            match self.state.store().reader().await {
+                Ok(mut c) => match events::member_projects(&mut c, user).await {
+                    Ok(p) => self.projects = p,
+                    Err(_) => return false,
+                },
+                Err(_) => return false,
+            }
         }
+        self.epoch = epoch;
+        allowed
+    }
+
+    /// Whether a broadcast row belongs on this stream.
+    fn wants(&self, e: &EventRow) -> bool {
+        let in_scope = match self.scope {
+            StreamScope::Workspace(w) => e.workspace_id == w,
+            StreamScope::Project(p) => e.project_id == Some(p.0),
+            StreamScope::Asset(a) => e.asset_id == Some(a.0),
+        };
+        in_scope
+            && (self.only_projects_of.is_none()
+                || (!e.team_only && e.project_id.is_some_and(|p| self.projects.contains(&p))))
     }
 
     /// The next event, waiting as long as it takes; `None` ends the stream. Access is re-checked
-    /// before every batch is delivered (so a revoked credential or a lost membership sees
-    /// nothing more) and every few seconds while quiet (so the stream closes).
+    /// before a batch is delivered whenever the access epoch moved since the last check (a
+    /// credential, membership, role, project or asset changed), and every few seconds anyway
+    /// (so a quiet stream closes, and time-based expiry is noticed).
     async fn next(&mut self) -> Option<EventRow> {
         loop {
             if let Some(e) = self.buf.pop_front() {
                 return Some(e);
             }
-            let mut c = self.state.store().reader().await.ok()?;
-            let rows = events::after(&mut c, self.scope, self.only_projects_of, self.last, 500).await.ok()?;
-            drop(c);
-            if let Some(last) = rows.last() {
-                if !self.still_allowed().await {
-                    return None;
+            if self.catching_up {
+                let mut c = self.state.store().reader().await.ok()?;
+                let rows = events::after(&mut c, self.scope, self.only_projects_of, self.last, 500).await.ok()?;
+                drop(c);
+                match rows.last() {
+                    Some(last) => {
+                        if !self.still_allowed().await {
+                            return None;
+                        }
+                        self.last = last.id;
+                        self.buf.extend(rows);
+                    }
+                    None => self.catching_up = false,
                 }
-                self.last = last.id;
-                self.buf.extend(rows);
                 continue;
             }
             if self.checked.elapsed() >= RECHECK && !self.still_allowed().await {
                 return None;
             }
             tokio::select! {
-                _ = self.changes.changed() => {}
-                _ = tokio::time::sleep(POLL) => {}
+                got = self.live.recv() => match got {
+                    Ok(batch) => {
+                        let rows: Vec<EventRow> =
+                            batch.rows.iter().filter(|e| e.id > self.last && self.wants(e)).cloned().collect();
+                        if rows.is_empty() {
+                            continue;
+                        }
+                        if (batch.epoch != self.epoch || self.checked.elapsed() >= RECHECK) && !self.still_allowed().await {
+                            return None;
+                        }
+                        // The check may have narrowed a reviewer's projects.
+                        let rows: Vec<EventRow> = rows.into_iter().filter(|e| self.wants(e)).collect();
+                        if let Some(last) = rows.last() {
+                            self.last = last.id;
+                        }
+                        self.buf.extend(rows);
+                    }
+                    // Fell behind the broadcast: read what was missed from the database.
+                    Err(broadcast::error::RecvError::Lagged(_)) => self.catching_up = true,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = tokio::time::sleep(RECHECK) => {}
                 _ = self.state.stopping() => return None,
             }
         }
@@ -211,18 +277,27 @@ pub async fn event_stream(
         return Err(ApiError::unauthorized());
     };
     state.metrics().event_streams.fetch_add(1, Ordering::Relaxed);
-    let follow = Follow {
+    // Subscribe before catching up, so nothing committed in between is missed (rows both read
+    // and broadcast are delivered once: the broadcast skips ids already sent).
+    let live = state.hub().subscribe();
+    let mut follow = Follow {
         state: state.clone(),
         token: token.to_owned(),
         via_cookie,
         scope,
         only_projects_of,
+        projects: Vec::new(),
         last,
         buf: VecDeque::new(),
-        changes: state.store().subscribe(),
+        live,
+        catching_up: true,
+        epoch: -1,
         checked: Instant::now(),
         _gauge: StreamGauge(state.clone()),
     };
+    if !follow.still_allowed().await {
+        return Err(ApiError::not_found());
+    }
     let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
         Box::pin(futures::stream::unfold(follow, |mut f| async move { f.next().await.map(|e| (Ok(to_sse(e)), f)) }));
     let mut resp = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
