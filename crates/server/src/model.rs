@@ -321,6 +321,9 @@ impl From<&AssetRow> for AssetView {
                     kind: a.current_kind.clone().unwrap_or_default(),
                     processing_state: state.clone(),
                     progress: a.current_progress.unwrap_or(0),
+                    review_status: a.current_review_status.clone().unwrap_or_else(|| String::from("in_review")),
+                    locked: a.current_locked.unwrap_or(false),
+                    open_comments: a.current_open_comments.unwrap_or(0),
                     poster_url: None,
                     has_poster: a.current_has_poster.unwrap_or(false),
                 }),
@@ -342,6 +345,11 @@ pub struct CurrentVersion {
     pub kind: String,
     pub processing_state: String,
     pub progress: i64,
+    /// `in_review`, `approved`, `approved_with_changes`, `changes_requested` or `rejected`.
+    pub review_status: String,
+    pub locked: bool,
+    /// Open threads on it (team-only ones not counted).
+    pub open_comments: i64,
     /// A signed URL of the poster image, once there is one.
     pub poster_url: Option<String>,
     #[serde(skip)]

@@ -34,6 +34,10 @@ pub struct AssetRow {
     pub current_state: Option<String>,
     pub current_progress: Option<i64>,
     pub current_has_poster: Option<bool>,
+    /// The current version's review status and lock, and its open threads (for listings).
+    pub current_review_status: Option<String>,
+    pub current_locked: Option<bool>,
+    pub current_open_comments: Option<i64>,
 }
 
 impl Keyed for AssetRow {
@@ -58,7 +62,11 @@ const COLS: &str = "id, project_id, folder_id, name, name_key, description, crea
      (SELECT v.processing_state FROM versions v WHERE v.id = assets.current_version_id) AS current_state, \
      (SELECT v.progress FROM versions v WHERE v.id = assets.current_version_id) AS current_progress, \
      (SELECT COUNT(*) > 0 FROM renditions r WHERE r.version_id = assets.current_version_id AND r.name = 'poster') \
-        AS current_has_poster";
+        AS current_has_poster, \
+     (SELECT v.review_status FROM versions v WHERE v.id = assets.current_version_id) AS current_review_status, \
+     (SELECT v.locked FROM versions v WHERE v.id = assets.current_version_id) AS current_locked, \
+     (SELECT COUNT(*) FROM comments c WHERE c.version_id = assets.current_version_id AND c.parent_id IS NULL \
+        AND c.deleted_at IS NULL AND c.resolved_at IS NULL AND c.team_only = 0) AS current_open_comments";
 
 pub struct NewAsset<'a> {
     pub id: AssetId,
