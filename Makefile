@@ -48,3 +48,4 @@ test: setup fmt-check lint test-rust test-web e2e ## Everything CI checks: forma
 clean: ## Remove build output (not ./data)
 	cargo clean
 bench:: ; node bench/bench.mjs ## Benchmarks, not part of make test: tus upload vs cp, server RSS, ingest vs bare ffmpeg (needs make build)
+bench-review:: ; node bench/review.mjs ## Review-core benchmark, not part of make test: concurrent comments, listing 10 000, live fan-out (needs make build)

@@ -37,6 +37,7 @@ const DEFAULTS = {
   BENCH_LIVE_CLIENTS: '200', // SSE connections
   BENCH_LIVE_COMMENTS: '200', // comments posted one at a time while they listen
   BENCH_LIVE_GAP_MS: '20', // pause after each answered POST
+  BENCH_LIVE_IDLE_SECONDS: '75', // then keep the streams open this long, one comment every 5 s (0: skip)
   BENCH_DIR: os.tmpdir(),
   BENCH_RESULTS: join(here, 'RESULTS-review.md'),
   BENCH_SERVER_LOG: '', // a file to append every server log line to (for diagnosis)
@@ -60,6 +61,9 @@ const SEED_CLIENTS = num('BENCH_SEED_CLIENTS');
 const LIVE_CLIENTS = num('BENCH_LIVE_CLIENTS');
 const LIVE_COMMENTS = num('BENCH_LIVE_COMMENTS');
 const LIVE_GAP_MS = num('BENCH_LIVE_GAP_MS');
+const LIVE_IDLE_SECONDS = num('BENCH_LIVE_IDLE_SECONDS');
+const DEPTH_PROBES = 100; // single-client requests per page in the page-depth check
+const IDLE_PROBE_EVERY_S = 5;
 const BIN = resolve(setting('FRAMEPROOF_BIN'));
 const RESULTS = resolve(setting('BENCH_RESULTS'));
 const SERVER_LOG = setting('BENCH_SERVER_LOG');
@@ -582,6 +586,18 @@ async function listSection(srv, vBig, vDraw, seeders, clients) {
     `  later pages: p50 ${ms(r.later.p50)} ms, p99 ${ms(r.later.p99)} ms, ${f0(r.later.rate)} req/s; ` +
       `pages 2–${1 + q} p50 ${ms(r.later.shallow.p50)} ms vs pages ${walk.pages - q + 1}–${walk.pages} p50 ${ms(r.later.deep.p50)} ms`,
   );
+  // The same question without concurrency: one client, page 2 and the last page alternately.
+  if (cursors.length > 1) {
+    const paths = { 2: cursors[0], [walk.pages]: cursors.at(-1) };
+    const one = { 2: [], [walk.pages]: [] };
+    for (let i = 0; i < 2 * DEPTH_PROBES; i++) {
+      const page = i % 2 ? walk.pages : 2;
+      const res = await request(clients[0], 'GET', `${commentsPath(vBig.id)}?cursor=${encodeURIComponent(paths[page])}`);
+      if (res.status === 200) one[page].push(res.ms);
+    }
+    r.depth = { shallow: stats(one[2]), deep: stats(one[walk.pages]), last: walk.pages };
+    log(`  one client, ${DEPTH_PROBES} each: page 2 p50 ${ms(r.depth.shallow.p50)} ms, page ${walk.pages} p50 ${ms(r.depth.deep.p50)} ms`);
+  }
 
   // The drawings version: one page's size, then the same load on its first page.
   const one = await request(clients[0], 'GET', commentsPath(vDraw.id));
@@ -770,7 +786,7 @@ async function liveSection(srv, v, listeners, poster) {
     }
     perComment.push(stats(mine));
   }
-  r.pairs = ok.length * live.length;
+  r.pairs = ok.length * streams.length;
   r.undelivered = missing + r.refused * ok.length;
   r.delivery = stats(lat);
   // How long the last of the streams took, per comment (the fan-out's tail), and its trend.
@@ -788,6 +804,69 @@ async function liveSection(srv, v, listeners, poster) {
     `  delivery over ${r.pairs} (comment, client) pairs: p50 ${ms(r.delivery.p50)} ms, p99 ${ms(r.delivery.p99)} ms, max ${ms(r.delivery.max)} ms; ` +
       `undelivered ${r.undelivered}; streams closed early ${r.closedEarly}; CPU s server ${f2(r.cpu.server)}, bench ${f2(r.cpu.bench)}`,
   );
+
+  // Quiet streams: one comment every few seconds for longer than a minute. Each stream
+  // re-checks its credential every few seconds, and a token's last use is written at most once
+  // a minute, so this shows what open streams cost when little happens, and the delivery of
+  // sparse comments.
+  if (LIVE_IDLE_SECONDS > 0) {
+    const probes = [];
+    const perSecond = [];
+    const i0 = now();
+    const cpuStart = cpuOf(srv.pid);
+    let cpuLast = cpuStart;
+    let tick = 0;
+    const streamsAge = (i0 - t0) / 1000; // since the streams were opened (their tokens were used just before)
+    while (now() - i0 < LIVE_IDLE_SECONDS * 1000) {
+      await sleep(1000);
+      tick += 1;
+      const c = cpuOf(srv.pid);
+      perSecond.push(c - cpuLast);
+      cpuLast = c;
+      if (tick % IDLE_PROBE_EVERY_S === 0) {
+        const res = await request(poster, 'POST', path, { body: body(tick, 'sparse comment') });
+        if (res.status === 201) probes.push({ id: JSON.parse(res.text).id, t0: res.t0, rtt: res.ms, at: tick });
+      }
+    }
+    const tl = now();
+    while (now() - tl < 10000 && !streams.every((s) => s.error || probes.every((p) => s.seen.has(p.id)))) await sleep(20);
+    const idleLat = [];
+    let idleMissing = 0;
+    const perProbe = [];
+    for (const p of probes) {
+      const mine = [];
+      for (const s of live) {
+        const t = s.seen.get(p.id);
+        if (t === undefined) idleMissing += 1;
+        else {
+          idleLat.push(t - p.t0);
+          mine.push(t - p.t0);
+        }
+      }
+      perProbe.push({ at: p.at, rtt: p.rtt, ...stats(mine) });
+    }
+    const busiest = perSecond.reduce((b, x, i) => (x > perSecond[b] ? i : b), 0);
+    r.idle = {
+      seconds: LIVE_IDLE_SECONDS,
+      cpu: cpuLast - cpuStart,
+      busiest: { cpu: perSecond[busiest], at: busiest + 1, streamsAgeAt: streamsAge + busiest + 1 },
+      perSecond,
+      probes: probes.length,
+      pairs: probes.length * streams.length,
+      undelivered: idleMissing + r.refused * probes.length,
+      delivery: stats(idleLat),
+      rtt: stats(probes.map((p) => p.rtt)),
+      perProbe,
+      closedEarly: live.filter((s) => s.closed).length,
+    };
+    log(
+      `  quiet ${LIVE_IDLE_SECONDS} s (streams ${f0(streamsAge)} s old at its start): server CPU ${f2(r.idle.cpu)} s, busiest second ${f2(r.idle.busiest.cpu)} s ` +
+        `(at ${f0(r.idle.busiest.streamsAgeAt)} s of stream age); ${probes.length} sparse comments: delivery p50 ${ms(r.idle.delivery.p50)} ms, ` +
+        `p99 ${ms(r.idle.delivery.p99)} ms, max ${ms(r.idle.delivery.max)} ms, undelivered ${r.idle.undelivered}`,
+    );
+    log(`    per comment (s into the quiet: POST ms / delivery p50 / max ms): ${perProbe.map((p) => `${p.at}: ${ms(p.rtt)}/${ms(p.p50)}/${ms(p.max)}`).join(', ')}`);
+    log(`    server CPU per second: ${perSecond.map(f2).join(' ')}`);
+  }
   for (const s of streams) s.req?.destroy();
   for (const c of listeners) c.agent.destroy();
   r.load = load();
@@ -835,6 +914,7 @@ function report(m, po, li, lv, srvInfo) {
       n: String(s.n ?? ''),
       rate: rate === undefined ? '' : `${f0(rate)}/s`,
       cpu: cpu ? `${f1(cpu.server)} / ${f1(cpu.bench)}` : '',
+      cpuPer: cpu && s.n ? f2((cpu.server * 1000) / s.n) : '',
       goal,
       ok,
     });
@@ -845,8 +925,9 @@ function report(m, po, li, lv, srvInfo) {
     const { baseline: b, post: p } = po;
     L(`post: baseline GET /versions/{id}, ${POST_CLIENTS} clients × ${POST_EACH}`, b, b.rate, b.cpu);
     L(`post: POST /versions/{id}/comments, ${POST_CLIENTS} clients × ${POST_EACH}`, p, p.rate, p.cpu, `p99 ≤ ${GOALS.postP99Ms} ms`, p.p99 <= GOALS.postP99Ms);
+    L('post: baseline GET, server-side (its request log, whole ms)', b.server);
     L('post: POST, server-side (its request log, whole ms)', p.server);
-    C('post: POST / GET round trip, p50 | p99', `${f1(p.p50 / b.p50)}× | ${f1(p.p99 / b.p99)}×`);
+    C('post: POST / GET round trip, at p50 and at p99', `${f1(p.p50 / b.p50)}× and ${f1(p.p99 / b.p99)}×`);
     C('post: failed writes (not 201)', `${p.failed}${p.failed ? ` ${JSON.stringify(p.byStatus)}` : ''} of ${p.requests}`, '0', p.failed === 0);
     C('post: lost writes (acknowledged, not listed)', `${p.lost} of ${p.acked} (listed ${p.listed}, never acknowledged ${p.unacked}, duplicates ${p.duplicates})`, '0', p.lost === 0);
   }
@@ -856,12 +937,16 @@ function report(m, po, li, lv, srvInfo) {
     L(`list: random later page (cursor), ${li.walk.pages - 1} cursors`, li.later, li.later.rate, li.later.cpu);
     L(`list: … pages 2–${1 + li.later.quarter} only`, li.later.shallow);
     L(`list: … pages ${li.walk.pages - li.later.quarter + 1}–${li.walk.pages} only`, li.later.deep);
+    if (li.depth) {
+      L(`list: one client, page 2 (${DEPTH_PROBES} requests)`, li.depth.shallow);
+      L(`list: one client, page ${li.depth.last} (${DEPTH_PROBES} requests)`, li.depth.deep);
+    }
     L(`list: first page of ${LIST_DRAWINGS} comments with drawings`, li.drawLoad, li.drawLoad.rate, li.drawLoad.cpu);
-    C('list: first page / GET version, p50 | p99', `${f1(li.first.p50 / li.baseline.p50)}× | ${f1(li.first.p99 / li.baseline.p99)}×`);
+    C('list: first page / GET version, at p50 and at p99', `${f1(li.first.p50 / li.baseline.p50)}× and ${f1(li.first.p99 / li.baseline.p99)}×`);
     C('list: failed requests (not 200) in the loads', li.baseline.failed + li.first.failed + li.later.failed + li.drawLoad.failed, '0', li.baseline.failed + li.first.failed + li.later.failed + li.drawLoad.failed === 0);
     C(`list: whole list walked (limit 50)`, `${li.walk.items} items (${li.walk.unique} distinct) in ${li.walk.pages} pages, ${f0(li.walk.ms)} ms`, `${LIST_COMMENTS}`, li.walk.unique === LIST_COMMENTS);
-    C('list: first page with drawings: bytes | items', `${li.draw.bytes} B | ${li.draw.items} (next_cursor ${li.draw.more ? 'set' : 'absent'})`, 'paged', li.draw.items <= 50 && li.draw.more);
-    C('list: first page without drawings: bytes (median)', `${li.first.bytes} B`);
+    C('list: first page with drawings: size, items', `${li.draw.bytes} bytes, ${li.draw.items} items (next_cursor ${li.draw.more ? 'set' : 'absent'})`, 'paged', li.draw.items <= 50 && li.draw.more);
+    C('list: first page without drawings: size (median)', `${li.first.bytes} bytes`);
     C(`list: seeding ${LIST_COMMENTS} + ${LIST_DRAWINGS} comments, ${SEED_CLIENTS} clients`, `${f1(li.seed.ms / 1000)} s (${f0(LIST_COMMENTS / (li.seed.ms / 1000))}/s) + ${f1(li.seedDraw.ms / 1000)} s (${f0(LIST_DRAWINGS / (li.seedDraw.ms / 1000))}/s), ${li.seed.failed + li.seedDraw.failed} failed`);
   }
   if (lv) {
@@ -869,20 +954,32 @@ function report(m, po, li, lv, srvInfo) {
     L(`live: POST round trip, ${LIVE_CLIENTS} streams open (baseline)`, lv.rtt);
     L(`live: POST → comment.created parsed, all ${lv.pairs} pairs`, lv.delivery, undefined, lv.cpu, `p99 ≤ ${GOALS.liveP99Ms} ms`, lv.delivery.p99 <= GOALS.liveP99Ms);
     L('live: … the last of the streams, per comment', lv.lastPerComment);
+    if (lv.idle) {
+      L(`live: quiet streams, 1 comment / ${IDLE_PROBE_EVERY_S} s for ${lv.idle.seconds} s: POST round trip`, lv.idle.rtt);
+      L(`live: quiet streams: POST → comment.created, ${lv.idle.pairs} pairs`, lv.idle.delivery, undefined, undefined, `p99 ≤ ${GOALS.liveP99Ms} ms`, lv.idle.delivery.p99 <= GOALS.liveP99Ms);
+    }
     C('live: undelivered (comment, client) pairs', `${lv.undelivered} of ${lv.pairs}`, '0', lv.undelivered === 0);
-    C('live: streams refused | closed early', `${lv.refused} | ${lv.closedEarly}`);
+    if (lv.idle) {
+      C('live: quiet streams: undelivered pairs', `${lv.idle.undelivered} of ${lv.idle.pairs}`, '0', lv.idle.undelivered === 0);
+      C(
+        `live: quiet streams: server CPU over ${lv.idle.seconds} s`,
+        `${f2(lv.idle.cpu)} s; busiest second ${f2(lv.idle.busiest.cpu)} s, at ${f0(lv.idle.busiest.streamsAgeAt)} s after the streams opened`,
+      );
+      C('live: quiet streams: per comment, s into the quiet: POST ms / delivery p50 / max ms', lv.idle.perProbe.map((p) => `${p.at}: ${ms(p.rtt)}/${ms(p.p50)}/${ms(p.max)}`).join(', '));
+    }
+    C('live: streams refused, closed early', `${lv.refused}, ${lv.closedEarly}`);
     C('live: delivery p50, first vs second half of the comments', `${ms(lv.firstHalfP50)} ms vs ${ms(lv.secondHalfP50)} ms`);
-    C('live: connecting the streams | warm-up comment seen by all', `${f0(lv.connectMs)} ms | ${f0(lv.warmupMs)} ms (${lv.warmupMissing} missing)`);
-    C('live: server RSS before | after the posts', `${f1(lv.rss.before / 1e6)} MB | ${f1(lv.rss.after / 1e6)} MB`);
+    C('live: connecting the streams; warm-up comment seen by all', `${f0(lv.connectMs)} ms; ${f0(lv.warmupMs)} ms (${lv.warmupMissing} missing)`);
+    C('live: server RSS before, after the posts', `${f1(lv.rss.before / 1e6)} MB, ${f1(lv.rss.after / 1e6)} MB`);
   }
   C('server log: warnings and errors', `${srvInfo.warnCount}${srvInfo.warnCount ? ` (e.g. ${srvInfo.warnings[0].slice(0, 200)})` : ''}`);
 
   // Console.
   log('\n== summary (latency in ms; rate = answered requests per second of wall time; CPU s = server / bench process)');
   const w = Math.max(...lat.map((r) => r.what.length), ...cnt.map((r) => r.what.length));
-  log(`  ${'measure'.padEnd(w)}  ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)} ${'n'.padStart(7)} ${'rate'.padStart(8)}  CPU s     goal`);
+  log(`  ${'measure'.padEnd(w)}  ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)} ${'n'.padStart(7)} ${'rate'.padStart(8)}  ${'CPU s'.padEnd(11)} ms/req  goal`);
   for (const r of lat) {
-    log(`  ${r.what.padEnd(w)}  ${r.p50.padStart(7)} ${r.p99.padStart(7)} ${r.max.padStart(7)} ${r.n.padStart(7)} ${r.rate.padStart(8)}  ${r.cpu.padEnd(9)} ${r.goal} ${verdict(r.ok)}`);
+    log(`  ${r.what.padEnd(w)}  ${r.p50.padStart(7)} ${r.p99.padStart(7)} ${r.max.padStart(7)} ${r.n.padStart(7)} ${r.rate.padStart(8)}  ${r.cpu.padEnd(11)} ${r.cpuPer.padStart(6)}  ${r.goal} ${verdict(r.ok)}`);
   }
   log('');
   for (const r of cnt) log(`  ${r.what.padEnd(w)}  ${r.value}  ${r.goal ? `(goal ${r.goal}) ` : ''}${verdict(r.ok)}`);
@@ -911,14 +1008,14 @@ function report(m, po, li, lv, srvInfo) {
     'Round trips in milliseconds, measured by the client from just before the request is written until the whole answer is read. ' +
       'Percentiles are nearest-rank over every answered request of the load (n). Rate: answered requests per second of the load\'s wall time. ' +
       'CPU s: CPU seconds used during the load by the server process / by the benchmark process (which runs every client; the machine has ' +
-      `${m.nproc} CPUs, shared by both).`,
+      `${m.nproc} CPUs, shared by both); server CPU ms / n is the server's CPU time divided by n (per request; for the delivery rows per (comment, stream) pair).`,
     '',
   );
-  md.push('| measure | p50 | p99 | max | n | rate | CPU s server / bench | goal | |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of lat) md.push(`| ${r.what} | ${r.p50} | ${r.p99} | ${r.max} | ${r.n} | ${r.rate} | ${r.cpu} | ${r.goal} | ${verdict(r.ok)} |`);
+  md.push('| measure | p50 | p99 | max | n | rate | CPU s server / bench | server CPU ms / n | goal | |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of lat) md.push(`| ${r.what} | ${r.p50} | ${r.p99} | ${r.max} | ${r.n} | ${r.rate} | ${r.cpu} | ${r.cpuPer} | ${r.goal} | ${verdict(r.ok)} |`);
   md.push('', '## Counts and sizes', '');
   md.push('| measure | value | goal | |', '| --- | --- | --- | --- |');
-  for (const r of cnt) md.push(`| ${r.what} | ${r.value.replaceAll('|', '\\|')} | ${r.goal} | ${verdict(r.ok)} |`);
+  for (const r of cnt) md.push(`| ${r.what.replaceAll('|', '\\|')} | ${r.value.replaceAll('|', '\\|')} | ${r.goal} | ${verdict(r.ok)} |`);
   md.push('', '## Setup', '');
   md.push(
     `- Versions: a ${CLIP_SECONDS} s 320×180 ${CLIP_FPS} fps H.264 clip (ffmpeg testsrc2, libx264 ultrafast), uploaded as four assets with one tus creation-with-upload request each ` +
@@ -939,7 +1036,9 @@ function report(m, po, li, lv, srvInfo) {
       `- list: ${LIST_COMMENTS} comments seeded through the API by ${SEED_CLIENTS} clients at once (random frames, seeded PRNG), and ${LIST_DRAWINGS} with a drawing ` +
         '(a 40-point freehand stroke and an arrow) on another version. The whole list was walked once with the default page size (50) to collect every cursor. ' +
         `Then ${LIST_CLIENTS} clients, each requesting one after another for ${LIST_SECONDS} s: \`GET /api/v1/versions/{id}\` (baseline); the first page ` +
-        '(`GET /api/v1/versions/{id}/comments`, default limit 50); a uniformly random later page (`?cursor=`); the first page of the drawings version.',
+        '(`GET /api/v1/versions/{id}/comments`, default limit 50); a uniformly random later page (`?cursor=`, split afterwards into the shallowest and the ' +
+        `deepest quarter of pages); the first page of the drawings version. Between the last two, one client alone requests page 2 and the last page ` +
+        `alternately, ${DEPTH_PROBES} times each, to show what a page's depth costs without queueing.`,
     );
   }
   if (lv) {
@@ -948,7 +1047,12 @@ function report(m, po, li, lv, srvInfo) {
         '`GET /api/v1/events?asset={id}` (20 at a time); a warm-up comment is posted and awaited on every stream. Then ' +
         `${LIVE_COMMENTS} comments are posted one at a time, ${LIVE_GAP_MS} ms after each answer. For every (comment, stream) pair the latency is from just ` +
         'before the POST was written until that stream\'s `comment.created` event with `data.payload.id` equal to the comment\'s id was parsed. ' +
-        'Stragglers were awaited up to 10 s after the last POST; what did not arrive by then counts as undelivered.',
+        'Stragglers were awaited up to 10 s after the last POST; what did not arrive by then counts as undelivered.' +
+        (lv.idle
+          ? ` Then the streams stay open, quiet, for ${lv.idle.seconds} s, with one comment every ${IDLE_PROBE_EVERY_S} s (the same delivery measure), ` +
+            'and the server\'s CPU time is read every second: open streams re-check their credential every few seconds, and a token\'s last use is ' +
+            'written at most once a minute, so this covers a stream\'s first minute.'
+          : ''),
     );
   }
   md.push('', '## Noise', '');

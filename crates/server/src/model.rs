@@ -323,7 +323,7 @@ impl From<&AssetRow> for AssetView {
                     progress: a.current_progress.unwrap_or(0),
                     review_status: a.current_review_status.clone().unwrap_or_else(|| String::from("in_review")),
                     locked: a.current_locked.unwrap_or(false),
-                    open_comments: a.current_open_comments.unwrap_or(0),
+                    open_comments: a.current_open_comments,
                     poster_url: None,
                     has_poster: a.current_has_poster.unwrap_or(false),
                 }),
@@ -348,8 +348,8 @@ pub struct CurrentVersion {
     /// `in_review`, `approved`, `approved_with_changes`, `changes_requested` or `rejected`.
     pub review_status: String,
     pub locked: bool,
-    /// Open threads on it (team-only ones not counted).
-    pub open_comments: i64,
+    /// Open threads on it (team-only ones not counted); in folder listings and search only.
+    pub open_comments: Option<i64>,
     /// A signed URL of the poster image, once there is one.
     pub poster_url: Option<String>,
     #[serde(skip)]

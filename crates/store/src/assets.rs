@@ -37,6 +37,7 @@ pub struct AssetRow {
     /// The current version's review status and lock, and its open threads (for listings).
     pub current_review_status: Option<String>,
     pub current_locked: Option<bool>,
+    #[sqlx(default)]
     pub current_open_comments: Option<i64>,
 }
 
@@ -64,9 +65,12 @@ const COLS: &str = "id, project_id, folder_id, name, name_key, description, crea
      (SELECT COUNT(*) > 0 FROM renditions r WHERE r.version_id = assets.current_version_id AND r.name = 'poster') \
         AS current_has_poster, \
      (SELECT v.review_status FROM versions v WHERE v.id = assets.current_version_id) AS current_review_status, \
-     (SELECT v.locked FROM versions v WHERE v.id = assets.current_version_id) AS current_locked, \
-     (SELECT COUNT(*) FROM comments c WHERE c.version_id = assets.current_version_id AND c.parent_id IS NULL \
-        AND c.deleted_at IS NULL AND c.resolved_at IS NULL AND c.team_only = 0) AS current_open_comments";
+     (SELECT v.locked FROM versions v WHERE v.id = assets.current_version_id) AS current_locked";
+
+/// Listings also count the current version's open threads (a scan of its comments: not for the
+/// single-asset lookups every request makes).
+const OPEN_COMMENTS: &str = "(SELECT COUNT(*) FROM comments c WHERE c.version_id = assets.current_version_id \
+     AND c.parent_id IS NULL AND c.deleted_at IS NULL AND c.resolved_at IS NULL AND c.team_only = 0) AS current_open_comments";
 
 pub struct NewAsset<'a> {
     pub id: AssetId,
@@ -117,7 +121,7 @@ pub async fn list(c: &mut Conn, scope: Scope, search: Option<&str>, q: &ListQuer
         Scope::Project(p) => ("project_id", p.0),
     };
     let sql = format!(
-        "SELECT {COLS} FROM assets WHERE {col} = $1 AND deleted_at IS NULL
+        "SELECT {COLS}, {OPEN_COMMENTS} FROM assets WHERE {col} = $1 AND deleted_at IS NULL
            AND ($2 IS NULL OR name_key LIKE $2 ESCAPE '\\') {after}
          {order} LIMIT $3",
         after = q.after_clause(4, 5),

@@ -157,8 +157,10 @@ pub async fn checkpoints(c: &mut Conn) -> Result<Vec<CheckpointRow>> {
         .await?)
 }
 
-/// The newest checkpoint's sequence number (0 when none).
-pub async fn last_checkpoint_seq(c: &mut Conn) -> Result<i64> {
-    let s: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_checkpoints").fetch_one(c).await?;
-    Ok(s.unwrap_or(0))
+/// Checkpoints after `id`, oldest first.
+pub async fn checkpoints_after(c: &mut Conn, id: i64) -> Result<Vec<CheckpointRow>> {
+    Ok(sqlx::query_as("SELECT id, at, seq, hash, kid, signature FROM audit_checkpoints WHERE id > $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(c)
+        .await?)
 }

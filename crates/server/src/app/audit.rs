@@ -182,9 +182,9 @@ pub fn read_journal(path: &std::path::Path) -> Result<Vec<JournalLine>, String> 
 pub async fn journal_checkpoints(state: &AppState, after: i64) -> Result<i64, StoreError> {
     let rows = {
         let mut c = state.store().reader().await?;
-        astore::checkpoints(&mut c).await?
+        astore::checkpoints_after(&mut c, after).await?
     };
-    let new: Vec<JournalLine> = rows.iter().filter(|r| r.id > after).map(JournalLine::from).collect();
+    let new: Vec<JournalLine> = rows.iter().map(JournalLine::from).collect();
     let Some(last) = new.last().map(|l| l.id) else {
         return Ok(after);
     };
