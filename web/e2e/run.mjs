@@ -199,7 +199,10 @@ try {
     await page.waitForFunction(async (id) => (await (await fetch(`/api/v1/versions/${id}`)).json()).processing_state === 'ready', v2, { timeout: 60000, polling: 250 });
     await page.getByLabel('Compare with').selectOption(v2);
     const videos = page.locator('video');
-    await page.waitForFunction(() => document.querySelectorAll('video').length === 2);
+    await page.waitForFunction(() => {
+      const v = document.querySelectorAll('video');
+      return v.length === 2 && [...v].every((x) => x.readyState >= 2);
+    }, null, { timeout: 60000 });
     await page.keyboard.press('Home');
     for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
     await page.waitForFunction(() => document.querySelector('[data-testid="timecode"]')?.textContent?.trim() === '00:00:00:07');
