@@ -103,11 +103,16 @@ pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<()> {
     .bind(n.now)
     .execute(&mut *c)
     .await?;
-    set_mentions(c, n.id, n.mentions).await
+    add_mentions(c, n.id, n.mentions).await
 }
 
+/// Replaces a comment's mentions.
 async fn set_mentions(c: &mut Conn, id: CommentId, users: &[UserId]) -> Result<()> {
     sqlx::query("DELETE FROM comment_mentions WHERE comment_id = $1").bind(id.0).execute(&mut *c).await?;
+    add_mentions(c, id, users).await
+}
+
+async fn add_mentions(c: &mut Conn, id: CommentId, users: &[UserId]) -> Result<()> {
     for u in users {
         sqlx::query("INSERT INTO comment_mentions (comment_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id.0)

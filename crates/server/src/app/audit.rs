@@ -67,11 +67,7 @@ pub struct AuditParams {
 }
 
 async fn list(state: &AppState, scope: AuditScope, q: AuditParams) -> ApiResult<Page<AuditEntryView>> {
-    let max = state.config().limits.max_page_size;
-    let limit = q.limit.unwrap_or(100.min(max));
-    if limit == 0 || limit > max {
-        return Err(ApiError::bad_request("invalid-limit", format!("limit must be between 1 and {max}")));
-    }
+    let limit = super::page_limit(state, q.limit, 100)?;
     let before = q
         .cursor
         .as_deref()

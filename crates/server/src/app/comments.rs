@@ -392,11 +392,7 @@ pub async fn list(
             ));
         }
     };
-    let max = state.config().limits.max_page_size;
-    let limit = q.limit.unwrap_or(50.min(max));
-    if limit == 0 || limit > max {
-        return Err(ApiError::bad_request("invalid-limit", format!("limit must be between 1 and {max}")));
-    }
+    let limit = super::page_limit(state, q.limit, 50)?;
     let after = q
         .cursor
         .as_deref()
@@ -430,14 +426,10 @@ pub async fn get(state: &AppState, p: &Principal, id: CommentId) -> ApiResult<Co
 pub struct EditComment {
     pub body: Option<String>,
     /// Replace the drawing (threads only); `null` removes it.
-    #[serde(default, deserialize_with = "some_or_null")]
+    #[serde(default, deserialize_with = "super::some_or_null")]
     #[schema(value_type = Option<Annotation>)]
     pub annotation: Option<Option<Annotation>>,
     pub mentions: Option<Vec<UserId>>,
-}
-
-fn some_or_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 pub async fn edit(state: &AppState, p: &Principal, id: CommentId, req: EditComment) -> ApiResult<CommentView> {

@@ -62,11 +62,7 @@ impl ListParams {
                 return Err(ApiError::bad_request("invalid-order", format!("order must be asc or desc, not {o:?}")));
             }
         };
-        let max = state.config().limits.max_page_size;
-        let limit = self.limit.unwrap_or(50.min(max));
-        if limit == 0 || limit > max {
-            return Err(ApiError::bad_request("invalid-limit", format!("limit must be between 1 and {max}")));
-        }
+        let limit = page_limit(state, self.limit, 50)?;
         let mut q = ListQuery { sort, descending, limit, after: None };
         if let Some(c) = &self.cursor {
             let cursor = Cursor::decode(c).filter(|c| c.s == q.sort_name()).ok_or_else(|| {
@@ -81,6 +77,24 @@ impl ListParams {
     pub fn search(&self) -> Option<&str> {
         self.q.as_deref().map(str::trim).filter(|s| !s.is_empty())
     }
+}
+
+/// A list's page size: `asked`, else `default` (capped at the server's `limits.max_page_size`);
+/// 400 `invalid-limit` outside 1..=max.
+pub fn page_limit(state: &AppState, asked: Option<u32>, default: u32) -> ApiResult<u32> {
+    let max = state.config().limits.max_page_size;
+    let limit = asked.unwrap_or(default.min(max));
+    if limit == 0 || limit > max {
+        return Err(ApiError::bad_request("invalid-limit", format!("limit must be between 1 and {max}")));
+    }
+    Ok(limit)
+}
+
+/// For PATCH bodies: tells a field given as `null` (`Some(None)`) from one left out (`None`).
+pub fn some_or_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Query strings carry numbers as text; this reads either form.

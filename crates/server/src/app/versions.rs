@@ -181,18 +181,13 @@ pub async fn make_current(state: &AppState, p: &Principal, id: VersionId) -> Api
 #[serde(deny_unknown_fields)]
 pub struct UpdateVersion {
     /// Override the start timecode (e.g. `01:00:00;00`); `null` returns to the source's.
-    #[serde(default, deserialize_with = "some_or_null")]
+    #[serde(default, deserialize_with = "super::some_or_null")]
     #[schema(value_type = Option<String>)]
     pub start_timecode: Option<Option<String>>,
     /// Override drop-frame counting; `null` returns to the source's.
-    #[serde(default, deserialize_with = "some_or_null")]
+    #[serde(default, deserialize_with = "super::some_or_null")]
     #[schema(value_type = Option<bool>)]
     pub drop_frame: Option<Option<bool>>,
-}
-
-/// Tells a field given as `null` (Some(None)) from one left out (None).
-fn some_or_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 pub async fn update(state: &AppState, p: &Principal, id: VersionId, req: UpdateVersion) -> ApiResult<VersionView> {
