@@ -3,7 +3,8 @@
 #   - Debian packages: ffmpeg, chromium, poppler-utils, libxml2-utils, libheif-examples
 #     (media pipeline, browser tests, PDF and XML checks), plus build essentials;
 #   - the Rust toolchain pinned in rust-toolchain.toml (through rustup, when present);
-#   - the web app's npm packages (npm ci), once web/ exists.
+#   - the web app's npm packages (npm ci), once web/ exists;
+#   - test-only Python tools (aiosmtpd, OpenTimelineIO) in .venv-test.
 # Safe to run again: it only installs what is not there. Without root (and no sudo) it prints
 # exactly what to install instead of failing.
 set -euo pipefail
@@ -52,5 +53,18 @@ if [ -f web/package.json ]; then
     say "installing the web app's npm packages"
     (cd web && npm ci --no-audit --no-fund --loglevel=error)
   fi
+fi
+# Test-only Python tools in .venv-test (git-ignored): aiosmtpd (a real SMTP server on loopback for
+# the mail tests) and OpenTimelineIO with its FCP adapter (reads our marker exports back).
+python_tools=(aiosmtpd==1.4.6 opentimelineio==0.18.1 otio-fcp-adapter==1.0.0)
+if command -v python3 >/dev/null 2>&1; then
+  if [ ! -x .venv-test/bin/python ] || ! .venv-test/bin/python -c 'import aiosmtpd, opentimelineio' 2>/dev/null; then
+    say "installing test Python tools into .venv-test: ${python_tools[*]}"
+    python3 -m venv .venv-test
+    .venv-test/bin/pip install -q --disable-pip-version-check "${python_tools[@]}"
+  fi
+else
+  say "python3 is missing: the mail and interchange tests need it (Debian: apt-get install python3 python3-venv)"
+  exit 1
 fi
 say "ready"
