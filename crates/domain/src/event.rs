@@ -40,3 +40,6 @@ pub const COMMENT_RESOLVED: EventType = "comment.resolved";
 pub const COMMENT_REOPENED: EventType = "comment.reopened";
 pub const COMMENT_DELETED: EventType = "comment.deleted";
 pub const DECISION_RECORDED: EventType = "decision.recorded";
+pub const SHARE_LINK_CREATED: EventType = "share_link.created";
+pub const SHARE_LINK_UPDATED: EventType = "share_link.updated";
+pub const SHARE_LINK_REVOKED: EventType = "share_link.revoked";

@@ -79,6 +79,12 @@ typed_id!(
     DecisionId,
     /// An issued approval receipt.
     ReceiptId,
+    /// A share link (its token is never stored).
+    ShareLinkId,
+    /// A guest's session on a share link.
+    GuestSessionId,
+    /// A named, re-usable list of recipients' e-mail addresses.
+    RecipientListId,
 );
 
 /// Builds a UUIDv7 from a millisecond timestamp and 10 random bytes (RFC 9562 §5.7), so the

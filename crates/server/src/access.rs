@@ -9,7 +9,7 @@ use frameproof_store::folders::{self, FolderRow};
 use frameproof_store::projects::{self, ProjectRow};
 use frameproof_store::workspaces::{self, WorkspaceRow};
 
-use crate::auth::Principal;
+use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ApiResult};
 
 /// Refuses with 403 unless `role` may do `action`.
@@ -92,4 +92,62 @@ pub fn require_not_archived(project: &ProjectRow) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+/// What the caller may do with something they reached: a member's role, or a guest's link.
+#[derive(Clone, Debug)]
+pub enum Grant {
+    Member(Role),
+    Guest(Box<crate::guests::Guest>),
+}
+
+impl Grant {
+    /// Refuses with 403 unless the caller may do `action` here.
+    pub fn require(&self, action: Action) -> ApiResult<()> {
+        match self {
+            Grant::Member(role) => require(*role, action),
+            Grant::Guest(g) if g.may(action) => Ok(()),
+            Grant::Guest(g) => Err(ApiError::forbidden(match action {
+                Action::Decide if g.link.can_decide => "prove your e-mail address before deciding",
+                Action::Comment => "this link lets you watch but not comment",
+                Action::Decide => "this link does not let you approve or request changes",
+                Action::DownloadOriginal => "this link does not let you download the original",
+                _ => "a share link does not allow this",
+            })),
+        }
+    }
+
+    /// Owners, admins and members (they see team-only comments); never a guest.
+    pub fn is_team(&self) -> bool {
+        matches!(self, Grant::Member(r) if r.is_team())
+    }
+
+    /// The member's role, or 403 for a guest (member-only actions).
+    pub fn role(&self) -> ApiResult<Role> {
+        match self {
+            Grant::Member(r) => Ok(*r),
+            Grant::Guest(_) => Err(ApiError::forbidden("a share link does not allow this")),
+        }
+    }
+
+    pub fn guest(&self) -> Option<&crate::guests::Guest> {
+        match self {
+            Grant::Member(_) => None,
+            Grant::Guest(g) => Some(g),
+        }
+    }
+}
+
+/// An asset a member or a guest can reach, with its live project.
+pub async fn asset_for(c: &mut Conn, caller: &Caller, id: AssetId) -> ApiResult<(AssetRow, ProjectRow, Grant)> {
+    match caller {
+        Caller::User(p) => {
+            let (a, project, role) = asset(c, p, id, false).await?;
+            Ok((a, project, Grant::Member(role)))
+        }
+        Caller::Guest(g) => {
+            let (a, project) = g.asset(c, id).await?;
+            Ok((a, project, Grant::Guest(g.clone())))
+        }
+    }
 }

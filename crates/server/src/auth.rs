@@ -225,6 +225,11 @@ impl FromRequestParts<AppState> for Principal {
             return Ok(p.clone());
         }
         let Some((token, via_cookie)) = request_token(state, &parts.headers) else {
+            // A guest reaches nothing outside their link's scope, and members-only routes have
+            // none: they are not there for a guest.
+            if guest_token(state, &parts.headers).is_some() {
+                return Err(ApiError::not_found());
+            }
             return Err(ApiError::unauthorized());
         };
         let principal = resolve(state, token, via_cookie).await?.ok_or_else(ApiError::unauthorized)?;
@@ -233,5 +238,75 @@ impl FromRequestParts<AppState> for Principal {
         }
         parts.extensions.insert(principal.clone());
         Ok(principal)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guests
+
+/// The guest session cookie's name (see [`cookie_name`] for the prefix).
+pub fn guest_cookie_name(state: &AppState) -> &'static str {
+    if state.config().https() { "__Host-fp_guest" } else { "fp_guest" }
+}
+
+/// A `Set-Cookie` value carrying a guest session token (or removing it with `max_age_secs` 0).
+pub fn guest_cookie(state: &AppState, token: &str, max_age_secs: i64) -> String {
+    let secure = if state.config().https() { "; Secure" } else { "" };
+    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}", guest_cookie_name(state))
+}
+
+/// The guest session token a request carries.
+pub fn guest_token<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str> {
+    cookie_value(headers, guest_cookie_name(state)).filter(|v| !v.is_empty())
+}
+
+/// Who is calling a route a guest may also use: a member, or a guest through a share link.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    User(Principal),
+    Guest(Box<crate::guests::Guest>),
+}
+
+impl Caller {
+    /// The member, if the caller is one.
+    pub fn user(&self) -> Option<&Principal> {
+        match self {
+            Caller::User(p) => Some(p),
+            Caller::Guest(_) => None,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<UserId> {
+        self.user().map(|p| p.user_id)
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Caller::User(p) => &p.name,
+            Caller::Guest(g) => &g.session.name,
+        }
+    }
+
+    pub fn guest(&self) -> Option<&crate::guests::Guest> {
+        match self {
+            Caller::User(_) => None,
+            Caller::Guest(g) => Some(g),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if request_token(state, &parts.headers).is_some() {
+            return Principal::from_request_parts(parts, state).await.map(Caller::User);
+        }
+        let Some(token) = guest_token(state, &parts.headers) else {
+            return Err(ApiError::unauthorized());
+        };
+        let guest = crate::guests::resolve(state, token, client_ip(state, parts)).await?;
+        check_origin(state, &parts.method, &parts.headers, true)?;
+        Ok(Caller::Guest(Box::new(guest)))
     }
 }

@@ -79,6 +79,15 @@ pub struct LimitsConfig {
     pub upload_expiry_hours: i64,
     /// Signed media URLs (proxies, stills) work this long, in seconds (at most 300).
     pub media_url_lifetime_secs: i64,
+    /// Wrong share-link passwords counted per link and per client address within the window
+    /// before even the right one is refused (429); repeated bursts back off exponentially.
+    pub share_password_attempts: i64,
+    /// The window for counting wrong share-link passwords, in seconds.
+    pub share_password_window_secs: i64,
+    /// A guest session lasts this long (and never past its link's expiry).
+    pub guest_session_hours: i64,
+    /// At most one mention digest per person this often, in seconds.
+    pub mention_digest_secs: i64,
 }
 
 impl Default for LimitsConfig {
@@ -96,6 +105,10 @@ impl Default for LimitsConfig {
             max_upload_bytes: 256 * 1024 * 1024 * 1024,
             upload_expiry_hours: 24 * 7,
             media_url_lifetime_secs: 300,
+            share_password_attempts: 5,
+            share_password_window_secs: 60,
+            guest_session_hours: 24 * 30,
+            mention_digest_secs: 300,
         }
     }
 }
@@ -184,6 +197,10 @@ impl Config {
             ("limits.max_upload_bytes", l.max_upload_bytes),
             ("limits.upload_expiry_hours", l.upload_expiry_hours),
             ("limits.media_url_lifetime_secs", l.media_url_lifetime_secs),
+            ("limits.share_password_attempts", l.share_password_attempts),
+            ("limits.share_password_window_secs", l.share_password_window_secs),
+            ("limits.guest_session_hours", l.guest_session_hours),
+            ("limits.mention_digest_secs", l.mention_digest_secs),
         ];
         for (key, v) in positive {
             if v <= 0 {

@@ -6,12 +6,13 @@ use frameproof_store::events::{self, NewEvent};
 use frameproof_store::{Conn, StoreError};
 use serde::Serialize;
 
-use crate::auth::Principal;
+use crate::auth::{Caller, Principal};
 
 /// Who did something, as events show it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Actor {
-    /// `user`, or `system` for the server's own housekeeping.
+    /// `user`, `guest` (through a share link; no id, no e-mail), or `system` for the server's
+    /// own housekeeping.
     pub kind: &'static str,
     pub id: Option<String>,
     pub name: String,
@@ -20,6 +21,14 @@ pub struct Actor {
 impl Actor {
     pub fn user(p: &Principal) -> Self {
         Self { kind: "user", id: Some(p.user_id.to_string()), name: p.name.clone() }
+    }
+
+    /// A member or a guest.
+    pub fn of(caller: &Caller) -> Self {
+        match caller {
+            Caller::User(p) => Self::user(p),
+            Caller::Guest(g) => Self { kind: "guest", id: None, name: g.session.name.clone() },
+        }
     }
 
     pub fn system() -> Self {

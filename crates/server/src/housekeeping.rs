@@ -30,7 +30,9 @@ pub async fn run_once(state: &AppState) -> Result<u64, frameproof_store::StoreEr
     let mut n = assets::purge_deleted(&mut tx, cutoff).await?;
     n += folders::purge_deleted(&mut tx, cutoff).await?;
     n += projects::purge_deleted(&mut tx, cutoff).await?;
-    accounts::prune_login_failures(&mut tx, now - limits.login_failure_window_secs * 1000).await?;
+    // Share-link password failures back off over an hour, so keep at least that much.
+    let keep_ms = (limits.login_failure_window_secs * 1000).max(3_600_000);
+    accounts::prune_login_failures(&mut tx, now - keep_ms).await?;
     tx.commit().await?;
     for v in gone {
         let keys = (BlobKey::new(v.original_key), BlobKey::new(format!("derived/{}", v.id)));

@@ -31,6 +31,10 @@ struct Inner {
     base_url: String,
     /// Set when the server is stopping: long-lived work (event streams) ends.
     stopping: watch::Sender<bool>,
+    /// SMTP, when `[mail]` names a host.
+    mailer: Option<crate::mail::Mailer>,
+    /// Wakes the mail task when something was queued.
+    mail_wake: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -50,6 +54,7 @@ impl AppState {
             .with_poppler(media.pdftoppm.clone(), media.pdfinfo.clone());
         let media_key = crate::media_urls::load_or_create_key(&config.server.data_dir)?;
         let keys = crate::keys::Keyring::load_or_create(&config.server.data_dir)?;
+        let mailer = crate::mail::Mailer::from_config(&config.mail).map_err(std::io::Error::other)?;
         Ok(Self(Arc::new(Inner {
             store,
             blobs,
@@ -62,7 +67,24 @@ impl AppState {
             metrics: Metrics::default(),
             base_url,
             stopping,
+            mailer,
+            mail_wake: tokio::sync::Notify::new(),
         })))
+    }
+
+    /// The mailer, when mail is set up.
+    pub fn mailer(&self) -> Option<&crate::mail::Mailer> {
+        self.0.mailer.as_ref()
+    }
+
+    /// Tells the mail task that mail was queued.
+    pub fn wake_mailer(&self) {
+        self.0.mail_wake.notify_one();
+    }
+
+    /// Resolves when [`AppState::wake_mailer`] is called.
+    pub async fn mail_wakeup(&self) {
+        self.0.mail_wake.notified().await;
     }
 
     pub fn store(&self) -> &Store {

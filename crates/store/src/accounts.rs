@@ -274,6 +274,11 @@ pub async fn login_failures_since(c: &mut Conn, key: &str, since: i64) -> Result
         .await?)
 }
 
+/// The latest failure for `key`.
+pub async fn last_login_failure(c: &mut Conn, key: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT MAX(at) FROM login_failures WHERE scope_key = $1").bind(key).fetch_one(c).await?)
+}
+
 pub async fn clear_login_failures(c: &mut Conn, key: &str) -> Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE scope_key = $1").bind(key).execute(c).await?;
     Ok(())

@@ -1,6 +1,6 @@
 //! Comments on versions: threads, anchors, drawings, mentions, edits.
 
-use frameproof_domain::{CommentId, UserId, VersionId};
+use frameproof_domain::{CommentId, GuestSessionId, UserId, VersionId};
 use sqlx::FromRow;
 use uuid::Uuid;
 
@@ -16,6 +16,10 @@ pub struct CommentRow {
     pub parent_id: Option<Uuid>,
     pub author_id: Option<Uuid>,
     pub author_name: String,
+    /// A guest author's session (members have `author_id` instead).
+    pub guest_session_id: Option<Uuid>,
+    /// A guest author's e-mail.
+    pub author_email: Option<String>,
     pub body: String,
     pub anchor_in: Option<i64>,
     pub anchor_out: Option<i64>,
@@ -37,7 +41,7 @@ pub struct CommentRow {
     pub reply_count: i64,
 }
 
-const COLS: &str = "c.id, c.version_id, c.parent_id, c.author_id, c.author_name, c.body, c.anchor_in, c.anchor_out, \
+const COLS: &str = "c.id, c.version_id, c.parent_id, c.author_id, c.author_name, c.guest_session_id, c.author_email, c.body, c.anchor_in, c.anchor_out, \
      c.page, c.x, c.y, c.annotation, c.team_only, c.sort_key, c.resolved_at, c.resolved_by, c.carried_from, \
      c.created_at, c.updated_at, c.edited_at, c.deleted_at, \
      (SELECT group_concat(lower(hex(m.user_id))) FROM comment_mentions m WHERE m.comment_id = c.id) AS mentions, \
@@ -65,6 +69,8 @@ pub struct NewComment<'a> {
     pub parent_id: Option<CommentId>,
     pub author_id: Option<UserId>,
     pub author_name: &'a str,
+    /// A guest author: their session and e-mail.
+    pub guest: Option<(GuestSessionId, &'a str)>,
     pub body: &'a str,
     pub anchor_in: Option<i64>,
     pub anchor_out: Option<i64>,
@@ -81,8 +87,9 @@ pub struct NewComment<'a> {
 pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO comments (id, version_id, parent_id, author_id, author_name, body, anchor_in, anchor_out, page, x, y,
-                               annotation, has_annotation, team_only, sort_key, carried_from, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)",
+                               annotation, has_annotation, team_only, sort_key, carried_from, created_at, updated_at,
+                               guest_session_id, author_email)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)",
     )
     .bind(n.id.0)
     .bind(n.version_id.0)
@@ -101,6 +108,8 @@ pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<()> {
     .bind(n.sort_key)
     .bind(n.carried_from.map(|c| c.0))
     .bind(n.now)
+    .bind(n.guest.map(|g| g.0.0))
+    .bind(n.guest.map(|g| g.1))
     .execute(&mut *c)
     .await?;
     add_mentions(c, n.id, n.mentions).await

@@ -1,7 +1,7 @@
 //! Decisions, required approvers, approval locks and receipts, and stack changes (order,
 //! current, move, delete).
 
-use frameproof_domain::{AssetId, DecisionId, ReceiptId, UserId, VersionId};
+use frameproof_domain::{AssetId, DecisionId, GuestSessionId, ReceiptId, UserId, VersionId};
 use sqlx::FromRow;
 use uuid::Uuid;
 
@@ -19,19 +19,23 @@ pub struct DecisionRow {
     pub version_id: VersionId,
     pub user_id: Option<Uuid>,
     pub author_name: String,
+    /// A guest's proven e-mail (members have `user_id` instead).
+    pub guest_email: Option<String>,
     pub decision: String,
     pub note: String,
     pub created_at: i64,
     pub cancelled_at: Option<i64>,
 }
 
-const DECISION_COLS: &str = "id, version_id, user_id, author_name, decision, note, created_at, cancelled_at";
+const DECISION_COLS: &str = "id, version_id, user_id, author_name, guest_email, decision, note, created_at, cancelled_at";
 
 pub struct NewDecision<'a> {
     pub id: DecisionId,
     pub version_id: VersionId,
     pub user_id: Option<UserId>,
     pub author_name: &'a str,
+    /// A guest deciding: their session and proven e-mail.
+    pub guest: Option<(GuestSessionId, &'a str)>,
     pub decision: &'a str,
     pub note: &'a str,
     pub now: i64,
@@ -39,8 +43,9 @@ pub struct NewDecision<'a> {
 
 pub async fn add_decision(c: &mut Conn, d: &NewDecision<'_>) -> Result<()> {
     sqlx::query(
-        "INSERT INTO decisions (id, version_id, user_id, author_name, decision, note, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO decisions (id, version_id, user_id, author_name, decision, note, created_at, guest_session_id,
+                                guest_email)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(d.id.0)
     .bind(d.version_id.0)
@@ -49,6 +54,8 @@ pub async fn add_decision(c: &mut Conn, d: &NewDecision<'_>) -> Result<()> {
     .bind(d.decision)
     .bind(d.note)
     .bind(d.now)
+    .bind(d.guest.map(|g| g.0.0))
+    .bind(d.guest.map(|g| g.1))
     .execute(c)
     .await?;
     Ok(())
@@ -68,16 +75,35 @@ pub async fn latest_decisions(c: &mut Conn, version: VersionId) -> Result<Vec<De
     let sql = format!(
         "SELECT {DECISION_COLS} FROM decisions d
          WHERE d.version_id = $1 AND d.cancelled_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM decisions n WHERE n.version_id = d.version_id AND n.user_id = d.user_id
-                           AND n.rowid > d.rowid)
+           AND NOT EXISTS (SELECT 1 FROM decisions n WHERE n.version_id = d.version_id AND n.rowid > d.rowid
+                           AND (n.user_id = d.user_id OR n.guest_email = d.guest_email))
          ORDER BY d.rowid"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(version.0).fetch_all(c).await?)
 }
 
-/// Cancels the latest approvals of `users` on a version (an unlock): they must approve again.
-pub async fn cancel_approvals(c: &mut Conn, version: VersionId, users: &[UserId], now: i64) -> Result<u64> {
+/// Cancels the latest approvals of `users` and `guests` (e-mails) on a version (an unlock): they
+/// must approve again.
+pub async fn cancel_approvals(
+    c: &mut Conn,
+    version: VersionId,
+    users: &[UserId],
+    guests: &[String],
+    now: i64,
+) -> Result<u64> {
     let mut n = 0;
+    for g in guests {
+        n += sqlx::query(
+            "UPDATE decisions SET cancelled_at = $3 WHERE version_id = $1 AND guest_email = $2 AND cancelled_at IS NULL
+               AND decision = 'approved'",
+        )
+        .bind(version.0)
+        .bind(g)
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+    }
     for u in users {
         n += sqlx::query(
             "UPDATE decisions SET cancelled_at = $3 WHERE version_id = $1 AND user_id = $2 AND cancelled_at IS NULL

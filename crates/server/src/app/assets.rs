@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::projects::check_restorable;
 use super::{ListParams, new_uuid};
 use crate::access::{self, require, require_not_archived};
-use crate::auth::Principal;
+use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Actor, EventScope, record};
 use crate::model::{AssetView, Page};
@@ -67,12 +67,35 @@ pub async fn create(state: &AppState, p: &Principal, req: CreateAsset) -> ApiRes
     Ok(view)
 }
 
-pub async fn get(state: &AppState, p: &Principal, id: AssetId) -> ApiResult<AssetView> {
+pub async fn get(state: &AppState, caller: &Caller, id: AssetId) -> ApiResult<AssetView> {
     let mut c = state.store().reader().await?;
-    let (asset, _, _) = access::asset(&mut c, p, id, false).await?;
+    let (asset, _, grant) = access::asset_for(&mut c, caller, id).await?;
     let mut view = AssetView::from(&asset);
+    if let Some(g) = grant.guest() {
+        guest_view(g, &mut view);
+    }
     super::versions::sign_poster(state, &mut view);
     Ok(view)
+}
+
+/// What a guest sees of an asset: only the versions the link shows, and no counts of threads
+/// they may not see.
+pub fn guest_view(g: &crate::guests::Guest, view: &mut AssetView) {
+    if let Some(cur) = view.current_version.as_mut() {
+        cur.open_comments = None;
+    }
+    match (g.link.scope.as_str(), g.link.versions.as_str()) {
+        ("version", _) => {
+            let linked = g.link.version_id.map(frameproof_domain::VersionId);
+            if view.current_version_id != linked {
+                view.current_version = None;
+            }
+            view.current_version_id = linked;
+            view.version_count = 1;
+        }
+        (_, "current") => view.version_count = view.version_count.min(1),
+        _ => {}
+    }
 }
 
 /// `GET /api/v1/assets`

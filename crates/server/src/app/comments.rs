@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frameproof_domain::review::{self, AnchorInput, Annotation, Medium};
-use frameproof_domain::{Action, CommentId, Role, Timestamp, UserId, VersionId, event};
+use frameproof_domain::{Action, CommentId, GuestSessionId, Timestamp, UserId, VersionId, event};
 use frameproof_store::comments::{self, CommentRow, Filter, NewComment};
 use frameproof_store::projects::ProjectRow;
 use frameproof_store::versions::VersionRow;
@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::new_uuid;
 use super::review::{require_unlocked, timecode_of};
-use crate::access::{require, require_not_archived};
-use crate::auth::Principal;
+use crate::access::{Grant, require, require_not_archived};
+use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Actor, EventScope, record};
 use crate::model::Page;
@@ -33,6 +33,9 @@ pub struct AuthorView {
     pub name: String,
     /// `user` (a workspace member) or `guest`.
     pub kind: &'static str,
+    /// A guest's e-mail (members see it; a guest sees only their own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// A comment as the API shows it: its anchor both as frames (the truth) and as SMPTE timecode
@@ -98,7 +101,8 @@ fn view(v: &VersionRow, r: &CommentRow) -> CommentView {
         author: AuthorView {
             id: r.author_id.map(UserId),
             name: r.author_name.clone(),
-            kind: if r.author_id.is_some() { "user" } else { "guest" },
+            kind: if r.guest_session_id.is_some() { "guest" } else { "user" },
+            email: r.author_email.clone(),
         },
         body: r.body.clone(),
         frame,
@@ -122,6 +126,32 @@ fn view(v: &VersionRow, r: &CommentRow) -> CommentView {
         updated_at: Timestamp(r.updated_at),
         reply_count: r.reply_count,
         replies: Vec::new(),
+    }
+}
+
+/// Removes guests' e-mails from views, but `keep` (a guest's own).
+pub fn hide_emails(views: &mut [CommentView], keep: Option<&str>) {
+    for v in views {
+        if v.author.email.as_deref() != keep || keep.is_none() {
+            v.author.email = None;
+        }
+        hide_emails(&mut v.replies, keep);
+    }
+}
+
+/// Shapes views for the caller: a guest sees no other guest's e-mail.
+fn for_caller(caller: &Caller, mut views: Vec<CommentView>) -> Vec<CommentView> {
+    if let Some(g) = caller.guest() {
+        hide_emails(&mut views, Some(&g.session.email));
+    }
+    views
+}
+
+/// Whether the caller wrote the comment (a guest: in this session).
+fn is_author(caller: &Caller, row: &CommentRow) -> bool {
+    match caller {
+        Caller::User(p) => row.author_id == Some(p.user_id.0),
+        Caller::Guest(g) => row.guest_session_id == Some(g.session.id.0),
     }
 }
 
@@ -180,32 +210,68 @@ async fn check_mentions(c: &mut Conn, project: &ProjectRow, team_only: bool, ids
     Ok(out)
 }
 
+/// Guests mention no one: the member list is not theirs to see.
+fn no_guest_mentions(caller: &Caller, mentions: &[UserId]) -> ApiResult<()> {
+    if caller.guest().is_some() && !mentions.is_empty() {
+        return Err(ApiError::forbidden("guests cannot mention members"));
+    }
+    Ok(())
+}
+
+/// What follows a new comment in its transaction: the mentioned members' mail digest, and the
+/// guest's access log.
+async fn after_comment(
+    c: &mut Conn,
+    caller: &Caller,
+    v: &VersionRow,
+    row: &CommentRow,
+    mentions: &[UserId],
+    now: i64,
+) -> ApiResult<()> {
+    frameproof_store::mail::queue_mentions(&mut *c, mentions, row.id, now).await?;
+    if let Some(g) = caller.guest() {
+        crate::app::shares::log(
+            &mut *c,
+            g,
+            "commented",
+            (Some(v.asset_id), Some(v.id)),
+            &serde_json::json!({"comment_id": row.id, "reply": row.parent_id.is_some()}),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// A comment the caller can see, with its version, project and the caller's role.
 async fn reach(
     c: &mut Conn,
-    p: &Principal,
+    caller: &Caller,
     id: CommentId,
-) -> ApiResult<(CommentRow, VersionRow, frameproof_store::assets::AssetRow, ProjectRow, Role)> {
+) -> ApiResult<(CommentRow, VersionRow, frameproof_store::assets::AssetRow, ProjectRow, Grant)> {
     let row = comments::get(&mut *c, id).await?.filter(|r| r.deleted_at.is_none()).ok_or_else(ApiError::not_found)?;
-    let (v, asset, project, role) = super::versions::reach(&mut *c, p, row.version_id).await?;
-    if row.team_only && !role.is_team() {
+    let (v, asset, project, grant) = super::versions::reach_for(&mut *c, caller, row.version_id).await?;
+    if row.team_only && !grant.is_team() {
         return Err(ApiError::not_found());
     }
-    Ok((row, v, asset, project, role))
+    Ok((row, v, asset, project, grant))
 }
 
 async fn announce(
     c: &mut Conn,
     kind: &str,
     now: i64,
-    p: &Principal,
+    caller: &Caller,
     project: &ProjectRow,
     v: &VersionRow,
     view: &CommentView,
 ) -> ApiResult<()> {
     let mut scope = EventScope::version(project.workspace_id, project.id, v.asset_id, v.id);
     scope.team_only = view.team_only;
-    record(c, kind, now, &Actor::user(p), scope, view).await?;
+    // Streams reach guests too: no guest's e-mail travels in an event.
+    let mut shown = std::slice::from_ref(view).to_vec();
+    hide_emails(&mut shown, None);
+    record(c, kind, now, &Actor::of(caller), scope, &shown[0]).await?;
     Ok(())
 }
 
@@ -238,17 +304,18 @@ pub struct CreateComment {
     pub mentions: Vec<UserId>,
 }
 
-pub async fn create(state: &AppState, p: &Principal, id: VersionId, req: CreateComment) -> ApiResult<CommentView> {
+pub async fn create(state: &AppState, caller: &Caller, id: VersionId, req: CreateComment) -> ApiResult<CommentView> {
     let annotation = req.annotation.map(review::annotation).transpose().map_err(invalid)?;
     let body = review::comment_body(&req.body, annotation.is_some())?;
     let annotation_json = annotation.as_ref().map(serde_json::to_string).transpose().map_err(ApiError::internal)?;
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
-    let (v, _, project, role) = super::versions::reach(&mut tx, p, id).await?;
-    require(role, Action::Comment)?;
+    let (v, _, project, grant) = super::versions::reach_for(&mut tx, caller, id).await?;
+    grant.require(Action::Comment)?;
     require_not_archived(&project)?;
     require_unlocked(&v)?;
-    if req.team_only && !role.is_team() {
+    no_guest_mentions(caller, &req.mentions)?;
+    if req.team_only && !grant.is_team() {
         return Err(ApiError::forbidden("only the team (owners, admins, members) writes team-only comments"));
     }
     let input = AnchorInput {
@@ -269,8 +336,9 @@ pub async fn create(state: &AppState, p: &Principal, id: VersionId, req: CreateC
             id: cid,
             version_id: v.id,
             parent_id: None,
-            author_id: Some(p.user_id),
-            author_name: &p.name,
+            author_id: caller.user_id(),
+            author_name: caller.name(),
+            guest: caller.guest().map(|g| (g.session.id, g.session.email.as_str())),
             body: &body,
             anchor_in: anchor.at,
             anchor_out: anchor.out,
@@ -287,9 +355,10 @@ pub async fn create(state: &AppState, p: &Principal, id: VersionId, req: CreateC
     .await?;
     let row = comments::get(&mut tx, cid).await?.ok_or_else(ApiError::not_found)?;
     let out = view(&v, &row);
-    announce(&mut tx, event::COMMENT_CREATED, now, p, &project, &v, &out).await?;
+    announce(&mut tx, event::COMMENT_CREATED, now, caller, &project, &v, &out).await?;
+    after_comment(&mut tx, caller, &v, &row, &mentions, now).await?;
     tx.commit().await?;
-    Ok(out)
+    Ok(for_caller(caller, vec![out]).remove(0))
 }
 
 /// `POST /api/v1/comments/{id}/replies`
@@ -301,14 +370,15 @@ pub struct CreateReply {
     pub mentions: Vec<UserId>,
 }
 
-pub async fn reply(state: &AppState, p: &Principal, id: CommentId, req: CreateReply) -> ApiResult<CommentView> {
+pub async fn reply(state: &AppState, caller: &Caller, id: CommentId, req: CreateReply) -> ApiResult<CommentView> {
     let body = review::comment_body(&req.body, false)?;
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
-    let (parent, v, _, project, role) = reach(&mut tx, p, id).await?;
-    require(role, Action::Comment)?;
+    let (parent, v, _, project, grant) = reach(&mut tx, caller, id).await?;
+    grant.require(Action::Comment)?;
     require_not_archived(&project)?;
     require_unlocked(&v)?;
+    no_guest_mentions(caller, &req.mentions)?;
     // A reply to a reply joins the same thread.
     let root = match parent.parent_id {
         Some(r) => comments::get(&mut tx, CommentId(r)).await?.ok_or_else(ApiError::not_found)?,
@@ -322,8 +392,9 @@ pub async fn reply(state: &AppState, p: &Principal, id: CommentId, req: CreateRe
             id: cid,
             version_id: v.id,
             parent_id: Some(root.id),
-            author_id: Some(p.user_id),
-            author_name: &p.name,
+            author_id: caller.user_id(),
+            author_name: caller.name(),
+            guest: caller.guest().map(|g| (g.session.id, g.session.email.as_str())),
             body: &body,
             anchor_in: None,
             anchor_out: None,
@@ -340,9 +411,10 @@ pub async fn reply(state: &AppState, p: &Principal, id: CommentId, req: CreateRe
     .await?;
     let row = comments::get(&mut tx, cid).await?.ok_or_else(ApiError::not_found)?;
     let out = view(&v, &row);
-    announce(&mut tx, event::COMMENT_CREATED, now, p, &project, &v, &out).await?;
+    announce(&mut tx, event::COMMENT_CREATED, now, caller, &project, &v, &out).await?;
+    after_comment(&mut tx, caller, &v, &row, &mentions, now).await?;
     tx.commit().await?;
-    Ok(out)
+    Ok(for_caller(caller, vec![out]).remove(0))
 }
 
 /// `GET /api/v1/versions/{id}/comments`
@@ -377,7 +449,7 @@ fn decode_cursor(s: &str) -> Option<comments::After> {
 /// A version's threads in frame order (then time), each with its replies.
 pub async fn list(
     state: &AppState,
-    p: &Principal,
+    caller: &Caller,
     id: VersionId,
     q: CommentListParams,
 ) -> ApiResult<Page<CommentView>> {
@@ -402,22 +474,22 @@ pub async fn list(
         })
         .transpose()?;
     let mut c = state.store().reader().await?;
-    let (v, _, _, role) = super::versions::reach(&mut c, p, id).await?;
-    let filter = Filter { resolved, author: q.author, has_annotation: q.has_annotation, public_only: !role.is_team() };
+    let (v, _, _, grant) = super::versions::reach_for(&mut c, caller, id).await?;
+    let filter = Filter { resolved, author: q.author, has_annotation: q.has_annotation, public_only: !grant.is_team() };
     let mut threads = comments::threads(&mut c, v.id, &filter, after, i64::from(limit) + 1).await?;
     let more = threads.len() > limit as usize;
     threads.truncate(limit as usize);
     let ids: Vec<CommentId> = threads.iter().map(|t| t.id).collect();
     let replies = comments::replies(&mut c, &ids).await?;
     let next_cursor = if more { threads.last().map(encode_cursor) } else { None };
-    Ok(Page { items: views(&v, &threads, &replies), next_cursor })
+    Ok(Page { items: for_caller(caller, views(&v, &threads, &replies)), next_cursor })
 }
 
-pub async fn get(state: &AppState, p: &Principal, id: CommentId) -> ApiResult<CommentView> {
+pub async fn get(state: &AppState, caller: &Caller, id: CommentId) -> ApiResult<CommentView> {
     let mut c = state.store().reader().await?;
-    let (row, v, _, _, _) = reach(&mut c, p, id).await?;
+    let (row, v, _, _, _) = reach(&mut c, caller, id).await?;
     let replies = if row.parent_id.is_none() { comments::replies(&mut c, &[row.id]).await? } else { Vec::new() };
-    Ok(views(&v, std::slice::from_ref(&row), &replies).remove(0))
+    Ok(for_caller(caller, views(&v, std::slice::from_ref(&row), &replies)).remove(0))
 }
 
 /// `PATCH /api/v1/comments/{id}`
@@ -432,13 +504,16 @@ pub struct EditComment {
     pub mentions: Option<Vec<UserId>>,
 }
 
-pub async fn edit(state: &AppState, p: &Principal, id: CommentId, req: EditComment) -> ApiResult<CommentView> {
+pub async fn edit(state: &AppState, caller: &Caller, id: CommentId, req: EditComment) -> ApiResult<CommentView> {
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
-    let (row, v, _, project, _) = reach(&mut tx, p, id).await?;
+    let (row, v, _, project, _) = reach(&mut tx, caller, id).await?;
     require_not_archived(&project)?;
     require_unlocked(&v)?;
-    if row.author_id != Some(p.user_id.0) {
+    if let Some(m) = &req.mentions {
+        no_guest_mentions(caller, m)?;
+    }
+    if !is_author(caller, &row) {
         return Err(ApiError::forbidden("only its author edits a comment"));
     }
     if row.parent_id.is_some() && matches!(req.annotation, Some(Some(_))) {
@@ -459,12 +534,12 @@ pub async fn edit(state: &AppState, p: &Principal, id: CommentId, req: EditComme
         Some(m) => check_mentions(&mut tx, &project, row.team_only, m).await?,
         None => row.mention_ids(),
     };
-    comments::edit(&mut tx, &row, &body, annotation.as_deref(), &mentions, Some(p.user_id), now).await?;
+    comments::edit(&mut tx, &row, &body, annotation.as_deref(), &mentions, caller.user_id(), now).await?;
     let row = comments::get(&mut tx, id).await?.ok_or_else(ApiError::not_found)?;
     let out = view(&v, &row);
-    announce(&mut tx, event::COMMENT_EDITED, now, p, &project, &v, &out).await?;
+    announce(&mut tx, event::COMMENT_EDITED, now, caller, &project, &v, &out).await?;
     tx.commit().await?;
-    Ok(out)
+    Ok(for_caller(caller, vec![out]).remove(0))
 }
 
 /// An earlier text of a comment.
@@ -477,9 +552,9 @@ pub struct CommentEditView {
 }
 
 /// What a comment said before each edit, oldest first.
-pub async fn history(state: &AppState, p: &Principal, id: CommentId) -> ApiResult<Vec<CommentEditView>> {
+pub async fn history(state: &AppState, caller: &Caller, id: CommentId) -> ApiResult<Vec<CommentEditView>> {
     let mut c = state.store().reader().await?;
-    let (row, _, _, _, _) = reach(&mut c, p, id).await?;
+    let (row, _, _, _, _) = reach(&mut c, caller, id).await?;
     Ok(comments::history(&mut c, row.id)
         .await?
         .into_iter()
@@ -493,20 +568,20 @@ pub async fn history(state: &AppState, p: &Principal, id: CommentId) -> ApiResul
 
 /// Deletes a comment (a thread goes with its replies). Authors delete their own; owners and
 /// admins any.
-pub async fn delete(state: &AppState, p: &Principal, id: CommentId) -> ApiResult<()> {
+pub async fn delete(state: &AppState, caller: &Caller, id: CommentId) -> ApiResult<()> {
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
-    let (row, v, _, project, role) = reach(&mut tx, p, id).await?;
+    let (row, v, _, project, grant) = reach(&mut tx, caller, id).await?;
     require_not_archived(&project)?;
     require_unlocked(&v)?;
-    if row.author_id != Some(p.user_id.0) && !role.allows(Action::ManageLocks) {
+    if !is_author(caller, &row) && !grant.role().is_ok_and(|r| r.allows(Action::ManageLocks)) {
         return Err(ApiError::forbidden("only its author (or an owner or admin) deletes a comment"));
     }
     comments::soft_delete(&mut tx, row.id, now).await?;
     let mut out = view(&v, &row);
     out.body = String::new();
     out.annotation = None;
-    announce(&mut tx, event::COMMENT_DELETED, now, p, &project, &v, &out).await?;
+    announce(&mut tx, event::COMMENT_DELETED, now, caller, &project, &v, &out).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -515,8 +590,9 @@ pub async fn delete(state: &AppState, p: &Principal, id: CommentId) -> ApiResult
 pub async fn set_resolved(state: &AppState, p: &Principal, id: CommentId, resolved: bool) -> ApiResult<CommentView> {
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
-    let (row, v, _, project, role) = reach(&mut tx, p, id).await?;
-    require(role, Action::Comment)?;
+    let caller = Caller::User(p.clone());
+    let (row, v, _, project, grant) = reach(&mut tx, &caller, id).await?;
+    grant.require(Action::Comment)?;
     require_not_archived(&project)?;
     require_unlocked(&v)?;
     if row.parent_id.is_some() {
@@ -527,7 +603,7 @@ pub async fn set_resolved(state: &AppState, p: &Principal, id: CommentId, resolv
     let out = view(&v, &row);
     if changed {
         let kind = if resolved { event::COMMENT_RESOLVED } else { event::COMMENT_REOPENED };
-        announce(&mut tx, kind, now, p, &project, &v, &out).await?;
+        announce(&mut tx, kind, now, &caller, &project, &v, &out).await?;
     }
     tx.commit().await?;
     Ok(out)
@@ -663,6 +739,7 @@ pub async fn carry_forward(
                 team_only: orig.team_only,
                 sort_key: anchor.sort_key(),
                 carried_from: Some(orig.id),
+                guest: orig.guest_session_id.map(GuestSessionId).zip(orig.author_email.as_deref()),
                 mentions: &[],
                 now,
             },
@@ -670,7 +747,7 @@ pub async fn carry_forward(
         .await?;
         let row = comments::get(&mut tx, cid).await?.ok_or_else(ApiError::not_found)?;
         let out = view(&v, &row);
-        announce(&mut tx, event::COMMENT_CREATED, now, p, &project, &v, &out).await?;
+        announce(&mut tx, event::COMMENT_CREATED, now, &Caller::User(p.clone()), &project, &v, &out).await?;
         carried.push(out);
     }
     tx.commit().await?;

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::new_uuid;
 use crate::access::{self, require};
-use crate::auth::Principal;
+use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Actor, EventScope, record};
 use crate::model::LockView;
@@ -69,8 +69,14 @@ pub fn require_unlocked(v: &VersionRow) -> ApiResult<()> {
 pub struct DecisionView {
     pub id: DecisionId,
     pub version_id: VersionId,
+    /// The member who decided (a guest has none).
     pub user_id: Option<UserId>,
     pub name: String,
+    /// Decided by a guest through a share link.
+    pub guest: bool,
+    /// A guest's e-mail (members see it; a guest sees only their own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub decision: Decision,
     pub note: String,
     pub created_at: Timestamp,
@@ -85,6 +91,8 @@ impl From<&rstore::DecisionRow> for DecisionView {
             version_id: d.version_id,
             user_id: d.user_id.map(UserId),
             name: d.author_name.clone(),
+            guest: d.guest_email.is_some(),
+            email: d.guest_email.clone(),
             decision: Decision::parse(&d.decision).unwrap_or(Decision::ChangesRequested),
             note: d.note.clone(),
             created_at: Timestamp(d.created_at),
@@ -96,9 +104,14 @@ impl From<&rstore::DecisionRow> for DecisionView {
 /// A required approver and where they stand on a version.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApproverView {
-    pub user_id: UserId,
+    /// `user` (a member) or `guest` (named by e-mail, approves through a share link).
+    pub kind: &'static str,
+    /// The member (guests have none).
+    pub user_id: Option<UserId>,
     pub name: String,
-    pub email: String,
+    /// Members see every approver's e-mail; a guest sees only their own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     /// Their current decision on the version asked about (none yet, or cancelled by an unlock).
     pub decision: Option<Decision>,
     pub decided_at: Option<Timestamp>,
@@ -129,9 +142,73 @@ pub struct ReceiptRef {
     pub issued_at: Timestamp,
 }
 
+/// Who decides: a member, or a guest known by their proven e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Who {
+    User(uuid::Uuid),
+    Guest(String),
+}
+
+fn who(d: &rstore::DecisionRow) -> Option<Who> {
+    match (&d.user_id, &d.guest_email) {
+        (Some(u), _) => Some(Who::User(*u)),
+        (None, Some(e)) => Some(Who::Guest(e.clone())),
+        _ => None,
+    }
+}
+
+/// The asset's required approvers, members then guests, each with their current decision on
+/// the version whose latest decisions are given.
+async fn approver_views(c: &mut Conn, asset: AssetId, latest: &[rstore::DecisionRow]) -> ApiResult<Vec<ApproverView>> {
+    let decision_of = |w: &Who| latest.iter().find(|d| who(d).as_ref() == Some(w));
+    let mut out = Vec::new();
+    for a in rstore::approvers(&mut *c, asset).await? {
+        let d = decision_of(&Who::User(a.user_id.0));
+        out.push(ApproverView {
+            kind: "user",
+            user_id: Some(a.user_id),
+            name: a.name,
+            email: Some(a.email),
+            decision: d.and_then(|d| Decision::parse(&d.decision)),
+            decided_at: d.map(|d| Timestamp(d.created_at)),
+        });
+    }
+    for g in frameproof_store::shares::guest_approvers(&mut *c, asset).await? {
+        let d = decision_of(&Who::Guest(g.email.clone()));
+        out.push(ApproverView {
+            kind: "guest",
+            user_id: None,
+            name: d.map(|d| d.author_name.clone()).unwrap_or_else(|| g.email.clone()),
+            email: Some(g.email),
+            decision: d.and_then(|d| Decision::parse(&d.decision)),
+            decided_at: d.map(|d| Timestamp(d.created_at)),
+        });
+    }
+    Ok(out)
+}
+
+/// What a guest sees of the approval panel: no one's e-mail but their own (a guest approver not
+/// yet seen goes by "Guest approver").
+fn hide_from_guest(view: &mut ReviewView, guest: &crate::guests::Guest) {
+    let own = guest.session.email.as_str();
+    for a in &mut view.required_approvers {
+        if a.email.as_deref() != Some(own) {
+            if a.kind == "guest" && a.email.as_deref() == Some(a.name.as_str()) {
+                a.name = String::from("Guest approver");
+            }
+            a.email = None;
+        }
+    }
+    for d in &mut view.decisions {
+        if d.email.as_deref() != Some(own) {
+            d.email = None;
+        }
+    }
+}
+
 async fn review_view(c: &mut Conn, v: &VersionRow, asset: &AssetRow) -> ApiResult<ReviewView> {
     let latest = rstore::latest_decisions(&mut *c, v.id).await?;
-    let required = rstore::approvers(&mut *c, asset.id).await?;
+    let required = approver_views(&mut *c, asset.id, &latest).await?;
     let receipts = rstore::receipts(&mut *c, v.id).await?;
     Ok(ReviewView {
         version_id: v.id,
@@ -140,19 +217,7 @@ async fn review_view(c: &mut Conn, v: &VersionRow, asset: &AssetRow) -> ApiResul
         locked: v.locked,
         lock: LockView::of(v),
         current: asset.current_version_id == Some(v.id.0),
-        required_approvers: required
-            .iter()
-            .map(|a| {
-                let d = latest.iter().find(|d| d.user_id == Some(a.user_id.0));
-                ApproverView {
-                    user_id: a.user_id,
-                    name: a.name.clone(),
-                    email: a.email.clone(),
-                    decision: d.and_then(|d| Decision::parse(&d.decision)),
-                    decided_at: d.map(|d| Timestamp(d.created_at)),
-                }
-            })
-            .collect(),
+        required_approvers: required,
         decisions: latest.iter().map(DecisionView::from).collect(),
         receipts: receipts
             .into_iter()
@@ -193,11 +258,15 @@ pub async fn lock_if_approved(
     if v.locked || v.sha256.is_none() {
         return Ok(false);
     }
-    let required: Vec<UserId> = rstore::approvers(&mut *c, asset.id).await?.into_iter().map(|a| a.user_id).collect();
-    let latest: Vec<(UserId, Decision)> = rstore::latest_decisions(&mut *c, v.id)
+    let mut required: Vec<Who> =
+        rstore::approvers(&mut *c, asset.id).await?.into_iter().map(|a| Who::User(a.user_id.0)).collect();
+    required.extend(
+        frameproof_store::shares::guest_approvers(&mut *c, asset.id).await?.into_iter().map(|g| Who::Guest(g.email)),
+    );
+    let latest: Vec<(Who, Decision)> = rstore::latest_decisions(&mut *c, v.id)
         .await?
-        .into_iter()
-        .filter_map(|d| Some((UserId(d.user_id?), Decision::parse(&d.decision)?)))
+        .iter()
+        .filter_map(|d| Some((who(d)?, Decision::parse(&d.decision)?)))
         .collect();
     if !review::approvals_complete(&required, &latest) {
         return Ok(false);
@@ -250,19 +319,26 @@ async fn receipt_body(
     let ws = workspaces::workspace(&mut *c, project.workspace_id).await?.ok_or_else(ApiError::not_found)?;
     let latest = rstore::latest_decisions(&mut *c, v.id).await?;
     let required = rstore::approvers(&mut *c, asset.id).await?;
+    let required_guests = frameproof_store::shares::guest_approvers(&mut *c, asset.id).await?;
     let mut approvers = Vec::new();
     for d in latest.iter().filter(|d| d.decision == Decision::Approved.as_str()) {
-        let email = match d.user_id {
-            Some(u) => accounts::user_by_id(&mut *c, UserId(u)).await?.map(|u| u.email),
-            None => None,
+        let email = match (d.user_id, &d.guest_email) {
+            (Some(u), _) => accounts::user_by_id(&mut *c, UserId(u)).await?.map(|u| u.email),
+            (None, guest) => guest.clone(),
+        };
+        let is_required = match (d.user_id, &d.guest_email) {
+            (Some(u), _) => required.iter().any(|r| r.user_id.0 == u),
+            (None, Some(e)) => required_guests.iter().any(|g| &g.email == e),
+            (None, None) => false,
         };
         approvers.push(serde_json::json!({
             "user_id": d.user_id.map(|u| u.to_string()),
+            "guest": d.guest_email.is_some(),
             "name": d.author_name,
             "email": email,
             "decision": d.decision,
             "decided_at": Timestamp(d.created_at).to_rfc3339(),
-            "required": d.user_id.is_some_and(|u| required.iter().any(|r| r.user_id.0 == u)),
+            "required": is_required,
         }));
     }
     let locked_by = match by {
@@ -299,12 +375,12 @@ pub struct DecideRequest {
     pub note: String,
 }
 
-pub async fn decide(state: &AppState, p: &Principal, id: VersionId, req: DecideRequest) -> ApiResult<ReviewView> {
+pub async fn decide(state: &AppState, caller: &Caller, id: VersionId, req: DecideRequest) -> ApiResult<ReviewView> {
     let note = review::decision_note(&req.note)?;
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
-    let (v, asset, project, role) = super::versions::reach(&mut tx, p, id).await?;
-    require(role, Action::Decide)?;
+    let (v, asset, project, grant) = super::versions::reach_for(&mut tx, caller, id).await?;
+    grant.require(Action::Decide)?;
     access::require_not_archived(&project)?;
     require_unlocked(&v)?;
     if v.sha256.is_none() {
@@ -319,8 +395,9 @@ pub async fn decide(state: &AppState, p: &Principal, id: VersionId, req: DecideR
         &rstore::NewDecision {
             id: did,
             version_id: v.id,
-            user_id: Some(p.user_id),
-            author_name: &p.name,
+            user_id: caller.user_id(),
+            author_name: caller.name(),
+            guest: caller.guest().map(|g| (g.session.id, g.session.email.as_str())),
             decision: req.decision.as_str(),
             note: &note,
             now,
@@ -328,56 +405,76 @@ pub async fn decide(state: &AppState, p: &Principal, id: VersionId, req: DecideR
     )
     .await?;
     let status = refresh_status(&mut tx, &v, now).await?;
-    let actor = Actor::user(p);
+    let actor = Actor::of(caller);
     let scope = EventScope::version(project.workspace_id, project.id, asset.id, v.id);
     let payload = serde_json::json!({
-        "id": did, "version_id": v.id, "user_id": p.user_id, "name": p.name,
-        "decision": req.decision, "note": note, "review_status": status,
+        "id": did, "version_id": v.id, "user_id": caller.user_id(), "name": caller.name(),
+        "guest": caller.guest().is_some(), "decision": req.decision, "note": note, "review_status": status,
     });
     record(&mut tx, event::DECISION_RECORDED, now, &actor, scope, &payload).await?;
+    if let Some(g) = caller.guest() {
+        let detail = serde_json::json!({"decision": req.decision, "decision_id": did});
+        super::shares::log(&mut tx, g, "decided", (Some(asset.id), Some(v.id)), &detail, now).await?;
+    }
     lock_if_approved(state, &mut tx, &asset, &project, &actor, now).await?;
     let v = versions::get(&mut tx, v.id).await?.ok_or_else(ApiError::not_found)?;
     let asset = frameproof_store::assets::get(&mut tx, asset.id).await?.ok_or_else(ApiError::not_found)?;
-    let view = review_view(&mut tx, &v, &asset).await?;
+    let mut view = review_view(&mut tx, &v, &asset).await?;
     tx.commit().await?;
+    if let Some(g) = caller.guest() {
+        hide_from_guest(&mut view, g);
+    }
     Ok(view)
 }
 
-pub async fn get_review(state: &AppState, p: &Principal, id: VersionId) -> ApiResult<ReviewView> {
+pub async fn get_review(state: &AppState, caller: &Caller, id: VersionId) -> ApiResult<ReviewView> {
     let mut c = state.store().reader().await?;
-    let (v, asset, _, _) = super::versions::reach(&mut c, p, id).await?;
-    review_view(&mut c, &v, &asset).await
+    let (v, asset, _, grant) = super::versions::reach_for(&mut c, caller, id).await?;
+    let mut view = review_view(&mut c, &v, &asset).await?;
+    if let Some(g) = grant.guest() {
+        hide_from_guest(&mut view, g);
+    }
+    Ok(view)
 }
 
 /// Every decision on a version, newest first (changes and cancelled approvals included).
-pub async fn history(state: &AppState, p: &Principal, id: VersionId) -> ApiResult<Vec<DecisionView>> {
+pub async fn history(state: &AppState, caller: &Caller, id: VersionId) -> ApiResult<Vec<DecisionView>> {
     let mut c = state.store().reader().await?;
-    let (v, _, _, _) = super::versions::reach(&mut c, p, id).await?;
-    Ok(rstore::decisions(&mut c, v.id).await?.iter().map(DecisionView::from).collect())
+    let (v, _, _, grant) = super::versions::reach_for(&mut c, caller, id).await?;
+    let mut out: Vec<DecisionView> = rstore::decisions(&mut c, v.id).await?.iter().map(DecisionView::from).collect();
+    if let Some(g) = grant.guest() {
+        out.iter_mut().filter(|d| d.email.as_deref() != Some(g.session.email.as_str())).for_each(|d| d.email = None);
+    }
+    Ok(out)
 }
 
-pub async fn approvers(state: &AppState, p: &Principal, asset: AssetId) -> ApiResult<Vec<ApproverView>> {
+pub async fn approvers(state: &AppState, caller: &Caller, asset: AssetId) -> ApiResult<Vec<ApproverView>> {
     let mut c = state.store().reader().await?;
-    let (asset, _, _) = access::asset(&mut c, p, asset, false).await?;
+    let (asset, _, grant) = access::asset_for(&mut c, caller, asset).await?;
     let current = versions::current_of(&mut c, asset.id).await?;
     let latest = match current {
         Some(v) => rstore::latest_decisions(&mut c, v).await?,
         None => Vec::new(),
     };
-    Ok(rstore::approvers(&mut c, asset.id)
-        .await?
-        .into_iter()
-        .map(|a| {
-            let d = latest.iter().find(|d| d.user_id == Some(a.user_id.0));
-            ApproverView {
-                user_id: a.user_id,
-                name: a.name,
-                email: a.email,
-                decision: d.and_then(|d| Decision::parse(&d.decision)),
-                decided_at: d.map(|d| Timestamp(d.created_at)),
-            }
-        })
-        .collect())
+    let list = approver_views(&mut c, asset.id, &latest).await?;
+    Ok(match grant.guest() {
+        None => list,
+        Some(g) => {
+            let mut view = ReviewView {
+                version_id: VersionId(uuid::Uuid::nil()),
+                asset_id: asset.id,
+                review_status: String::new(),
+                locked: false,
+                lock: None,
+                current: false,
+                required_approvers: list,
+                decisions: Vec::new(),
+                receipts: Vec::new(),
+            };
+            hide_from_guest(&mut view, g);
+            view.required_approvers
+        }
+    })
 }
 
 /// `PUT /api/v1/assets/{id}/approvers`
@@ -386,6 +483,10 @@ pub async fn approvers(state: &AppState, p: &Principal, asset: AssetId) -> ApiRe
 pub struct SetApprovers {
     /// Workspace members who must approve (each must be able to reach the project).
     pub user_ids: Vec<UserId>,
+    /// Guests who must approve, by e-mail (they approve through a share link that grants
+    /// `decide`, after proving the address). Absent: the guest approvers stay as they are.
+    #[serde(default)]
+    pub guest_emails: Option<Vec<String>>,
 }
 
 /// The most required approvers one asset may have.
@@ -397,7 +498,22 @@ pub async fn set_approvers(
     id: AssetId,
     req: SetApprovers,
 ) -> ApiResult<Vec<ApproverView>> {
-    if req.user_ids.len() > MAX_APPROVERS {
+    let guests = match &req.guest_emails {
+        Some(list) => {
+            let mut out: Vec<String> = Vec::new();
+            for e in list {
+                let e = frameproof_domain::validate::email(e).map_err(|_| {
+                    ApiError::bad_request("invalid-email", format!("{e:?} is not an e-mail address"))
+                })?;
+                if !out.contains(&e) {
+                    out.push(e);
+                }
+            }
+            Some(out)
+        }
+        None => None,
+    };
+    if req.user_ids.len() + guests.as_ref().map_or(0, Vec::len) > MAX_APPROVERS {
         return Err(ApiError::bad_request(
             "too-many-approvers",
             format!("an asset may have at most {MAX_APPROVERS} required approvers"),
@@ -423,21 +539,27 @@ pub async fn set_approvers(
         }
     }
     rstore::set_approvers(&mut tx, asset.id, &users, p.user_id, now).await?;
+    if let Some(g) = &guests {
+        frameproof_store::shares::set_guest_approvers(&mut tx, asset.id, g, p.user_id, now).await?;
+    }
     let actor = Actor::user(p);
-    let scope = EventScope::asset(project.workspace_id, project.id, asset.id);
+    // Team-only: guests' e-mails are not for every stream.
+    let mut scope = EventScope::asset(project.workspace_id, project.id, asset.id);
+    scope.team_only = true;
+    let guest_count = frameproof_store::shares::guest_approvers(&mut tx, asset.id).await?.len();
     record(
         &mut tx,
         event::APPROVERS_CHANGED,
         now,
         &actor,
         scope,
-        &serde_json::json!({"id": asset.id, "user_ids": users}),
+        &serde_json::json!({"id": asset.id, "user_ids": users, "guest_approvers": guest_count}),
     )
     .await?;
     // Dropping the one approver who had not approved can complete the approvals.
     lock_if_approved(state, &mut tx, &asset, &project, &actor, now).await?;
     tx.commit().await?;
-    approvers(state, p, id).await
+    approvers(state, &Caller::User(p.clone()), id).await
 }
 
 /// `POST /api/v1/versions/{id}/lock` and `/unlock`
@@ -489,7 +611,9 @@ pub async fn unlock(state: &AppState, p: &Principal, id: VersionId, req: LockReq
     rstore::unlock(&mut tx, v.id, now).await?;
     // The required approvers approve again: their approvals of this version are cancelled.
     let required: Vec<UserId> = rstore::approvers(&mut tx, asset.id).await?.into_iter().map(|a| a.user_id).collect();
-    let cancelled = rstore::cancel_approvals(&mut tx, v.id, &required, now).await?;
+    let guests: Vec<String> =
+        frameproof_store::shares::guest_approvers(&mut tx, asset.id).await?.into_iter().map(|g| g.email).collect();
+    let cancelled = rstore::cancel_approvals(&mut tx, v.id, &required, &guests, now).await?;
     let v = versions::get(&mut tx, v.id).await?.ok_or_else(ApiError::not_found)?;
     let status = refresh_status(&mut tx, &v, now).await?;
     let scope = EventScope::version(project.workspace_id, project.id, asset.id, v.id);

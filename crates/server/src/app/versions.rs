@@ -8,8 +8,8 @@ use frameproof_store::projects::ProjectRow;
 use frameproof_store::{Conn, review, versions, workspaces};
 use serde::{Deserialize, Serialize};
 
-use crate::access::{require, require_not_archived};
-use crate::auth::Principal;
+use crate::access::{Grant, require, require_not_archived};
+use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Actor, EventScope, record};
 use crate::model::{AssetView, VersionView};
@@ -56,11 +56,32 @@ pub fn asset_views(state: &AppState, rows: &[AssetRow]) -> Vec<AssetView> {
         .collect()
 }
 
-pub async fn list(state: &AppState, p: &Principal, asset: AssetId) -> ApiResult<Vec<VersionView>> {
+/// A version a member or a guest can reach (a guest: inside the link's scope, and a version the
+/// link shows), with its asset, project and what the caller may do.
+pub async fn reach_for(
+    c: &mut Conn,
+    caller: &Caller,
+    id: VersionId,
+) -> ApiResult<(versions::VersionRow, AssetRow, ProjectRow, Grant)> {
+    let v = versions::get(c, id).await?.ok_or_else(ApiError::not_found)?;
+    let (asset, project, grant) = access::asset_for(c, caller, v.asset_id).await?;
+    if let Grant::Guest(g) = &grant
+        && !g.shows(&asset, &v)
+    {
+        return Err(ApiError::not_found());
+    }
+    Ok((v, asset, project, grant))
+}
+
+/// An asset's versions, top of the stack first (a guest sees those the link shows).
+pub async fn list(state: &AppState, caller: &Caller, asset: AssetId) -> ApiResult<Vec<VersionView>> {
     let mut c = state.store().reader().await?;
-    let (a, _, _) = access::asset(&mut c, p, asset, false).await?;
+    let (a, _, grant) = access::asset_for(&mut c, caller, asset).await?;
     let mut out = Vec::new();
     for v in versions::of_asset(&mut c, asset).await? {
+        if grant.guest().is_some_and(|g| !g.shows(&a, &v)) {
+            continue;
+        }
         let r = versions::renditions(&mut c, v.id).await?;
         let mut view = VersionView::new(&v, a.current_version_id == Some(v.id.0), &r);
         sign_urls(state, &mut view, &r);
@@ -69,9 +90,9 @@ pub async fn list(state: &AppState, p: &Principal, asset: AssetId) -> ApiResult<
     Ok(out)
 }
 
-pub async fn get(state: &AppState, p: &Principal, id: VersionId) -> ApiResult<VersionView> {
+pub async fn get(state: &AppState, caller: &Caller, id: VersionId) -> ApiResult<VersionView> {
     let mut c = state.store().reader().await?;
-    let (v, asset, _, _) = reach(&mut c, p, id).await?;
+    let (v, asset, _, _) = reach_for(&mut c, caller, id).await?;
     let r = versions::renditions(&mut c, v.id).await?;
     let mut view = VersionView::new(&v, asset.current_version_id == Some(v.id.0), &r);
     sign_urls(state, &mut view, &r);
@@ -138,7 +159,7 @@ pub async fn reorder(
     )
     .await?;
     tx.commit().await?;
-    list(state, p, id).await
+    list(state, &Caller::User(p.clone()), id).await
 }
 
 /// Makes a version its stack's current one (refused while the current one is locked: supersede
@@ -173,7 +194,7 @@ pub async fn make_current(state: &AppState, p: &Principal, id: VersionId) -> Api
         super::review::lock_if_approved(state, &mut tx, &asset, &project, &Actor::user(p), now).await?;
     }
     tx.commit().await?;
-    get(state, p, id).await
+    get(state, &Caller::User(p.clone()), id).await
 }
 
 /// `PATCH /api/v1/versions/{id}`
@@ -233,7 +254,7 @@ pub async fn update(state: &AppState, p: &Principal, id: VersionId, req: UpdateV
     )
     .await?;
     tx.commit().await?;
-    get(state, p, id).await
+    get(state, &Caller::User(p.clone()), id).await
 }
 
 /// `POST /api/v1/versions/{id}/move`
@@ -284,7 +305,7 @@ pub async fn move_version(state: &AppState, p: &Principal, id: VersionId, req: M
     record_stack(&mut tx, event::VERSION_MOVED, now, p, (&project, from.id, Some(v.id)), &payload).await?;
     record_stack(&mut tx, event::VERSION_MOVED, now, p, (&to_project, to.id, Some(v.id)), &payload).await?;
     tx.commit().await?;
-    get(state, p, id).await
+    get(state, &Caller::User(p.clone()), id).await
 }
 
 /// Deletes a version that is not locked: its comments, decisions and files go with it, and the
@@ -353,16 +374,17 @@ pub struct CompareView {
     pub older_open_comments: Vec<super::comments::CommentView>,
 }
 
-pub async fn compare(state: &AppState, p: &Principal, id: AssetId, q: CompareParams) -> ApiResult<CompareView> {
+pub async fn compare(state: &AppState, caller: &Caller, id: AssetId, q: CompareParams) -> ApiResult<CompareView> {
     let mut c = state.store().reader().await?;
-    let (asset, _, role) = access::asset(&mut c, p, id, false).await?;
-    let a = versions::get(&mut c, q.a).await?.filter(|v| v.asset_id == asset.id);
-    let b = versions::get(&mut c, q.b).await?.filter(|v| v.asset_id == asset.id);
+    let (asset, _, grant) = access::asset_for(&mut c, caller, id).await?;
+    let shown = |v: &versions::VersionRow| v.asset_id == asset.id && grant.guest().is_none_or(|g| g.shows(&asset, v));
+    let a = versions::get(&mut c, q.a).await?.filter(shown);
+    let b = versions::get(&mut c, q.b).await?.filter(shown);
     let (Some(a), Some(b)) = (a, b) else {
         return Err(ApiError::bad_request("not-in-stack", "a and b must both be versions of this asset"));
     };
     let (older, newer) = if a.number <= b.number { (a, b) } else { (b, a) };
-    let open = frameproof_store::comments::open_threads(&mut c, older.id, !role.is_team()).await?;
+    let open = frameproof_store::comments::open_threads(&mut c, older.id, !grant.is_team()).await?;
     let older_open_comments = super::comments::views(&older, &open, &[]);
     let mut signed = Vec::new();
     for v in [&older, &newer] {

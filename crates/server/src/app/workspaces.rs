@@ -223,6 +223,8 @@ pub struct CreatedInvite {
     pub accept_url: String,
     /// The secret the accept endpoint takes (also inside `accept_url`).
     pub token: String,
+    /// Whether the invitation was mailed (the server has mail set up).
+    pub mailed: bool,
 }
 
 pub async fn create_invite(
@@ -274,9 +276,18 @@ pub async fn create_invite(
     let row = workspaces::invite(&mut tx, id).await?.ok_or_else(ApiError::not_found)?;
     let view = InviteView::from(&row);
     record(&mut tx, event::INVITE_CREATED, now.0, &Actor::user(p), EventScope::workspace(ws), &view).await?;
-    tx.commit().await?;
     let accept_url = format!("{}/invite?token={token}", state.base_url());
-    Ok(CreatedInvite { invite: view, accept_url, token })
+    // With mail set up the invitation is mailed too (in the same transaction: never lost).
+    let mailed = state.mailer().is_some();
+    if mailed {
+        let ws_row = workspaces::workspace(&mut tx, ws).await?.ok_or_else(ApiError::not_found)?;
+        crate::mail::invitation(&mut tx, state, &email, &p.name, &ws_row.name, req.role, &accept_url, now.0).await?;
+    }
+    tx.commit().await?;
+    if mailed {
+        state.wake_mailer();
+    }
+    Ok(CreatedInvite { invite: view, accept_url, token, mailed })
 }
 
 pub async fn invites(state: &AppState, p: &Principal, ws: WorkspaceId) -> ApiResult<Vec<InviteView>> {

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::created;
 use crate::app::ListParams;
 use crate::app::assets::{self, AssetSearchParams, CreateAsset, UpdateAsset};
-use crate::auth::Principal;
+use crate::auth::{Caller, Principal};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::model::{AssetView, Page};
@@ -52,7 +52,7 @@ pub async fn create_asset(
     responses((status = 200, body = AssetView), (status = 404, body = ErrorBody)))]
 pub async fn get_asset(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<AssetId>,
 ) -> ApiResult<Json<AssetView>> {
     Ok(Json(assets::get(&state, &p, id).await?))

@@ -12,7 +12,7 @@ use crate::app::comments::{
     self, CarryForward, CarryResult, CommentEditView, CommentListParams, CommentView, CreateComment, CreateReply,
     EditComment,
 };
-use crate::auth::Principal;
+use crate::auth::{Caller, Principal};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::model::Page;
@@ -36,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = Page<CommentView>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_comments(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<VersionId>,
     ApiQuery(q): ApiQuery<CommentListParams>,
 ) -> ApiResult<Json<Page<CommentView>>> {
@@ -54,7 +54,7 @@ pub async fn list_comments(
         (status = 409, description = "version-locked, version-processing, project-archived", body = ErrorBody)))]
 pub async fn create_comment(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<VersionId>,
     ApiJson(req): ApiJson<CreateComment>,
 ) -> ApiResult<(StatusCode, Json<CommentView>)> {
@@ -66,7 +66,7 @@ pub async fn create_comment(
     responses((status = 200, body = CommentView), (status = 404, body = ErrorBody)))]
 pub async fn get_comment(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<CommentId>,
 ) -> ApiResult<Json<CommentView>> {
     Ok(Json(comments::get(&state, &p, id).await?))
@@ -79,7 +79,7 @@ pub async fn get_comment(
         (status = 404, body = ErrorBody), (status = 409, description = "version-locked", body = ErrorBody)))]
 pub async fn edit_comment(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<CommentId>,
     ApiJson(req): ApiJson<EditComment>,
 ) -> ApiResult<Json<CommentView>> {
@@ -92,7 +92,7 @@ pub async fn edit_comment(
         (status = 409, description = "version-locked", body = ErrorBody)))]
 pub async fn delete_comment(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<CommentId>,
 ) -> ApiResult<StatusCode> {
     comments::delete(&state, &p, id).await?;
@@ -106,7 +106,7 @@ pub async fn delete_comment(
         (status = 404, body = ErrorBody), (status = 409, description = "version-locked", body = ErrorBody)))]
 pub async fn create_reply(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<CommentId>,
     ApiJson(req): ApiJson<CreateReply>,
 ) -> ApiResult<(StatusCode, Json<CommentView>)> {
@@ -144,7 +144,7 @@ pub async fn reopen_comment(
     responses((status = 200, body = Page<CommentEditView>), (status = 404, body = ErrorBody)))]
 pub async fn comment_history(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<CommentId>,
 ) -> ApiResult<Json<Page<CommentEditView>>> {
     Ok(Json(Page::all(comments::history(&state, &p, id).await?)))

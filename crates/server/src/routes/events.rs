@@ -24,7 +24,9 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::access;
-use crate::auth::{self, Principal};
+use crate::auth::{self, Caller, Principal};
+use crate::guests;
+use frameproof_store::shares;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
@@ -102,10 +104,44 @@ async fn authorize(state: &AppState, p: &Principal, scope: StreamScope) -> ApiRe
     })
 }
 
+/// What a guest may follow on this stream, checked against their live session and link.
+async fn guest_view(state: &AppState, token: &str, scope: StreamScope) -> ApiResult<GuestView> {
+    let g = guests::resolve(state, token, None).await?;
+    let mut c = state.store().reader().await?;
+    let assets: Vec<Uuid> = match scope {
+        StreamScope::Asset(a) => {
+            g.asset(&mut c, a).await?;
+            vec![a.0]
+        }
+        StreamScope::Project(p) if g.link.scope == "project" && g.link.project_id == p => {
+            shares::assets_in_scope(&mut c, &g.link).await?
+        }
+        _ => return Err(ApiError::not_found()),
+    };
+    let mut versions = Vec::new();
+    for a in &assets {
+        let Some(asset) = frameproof_store::assets::get(&mut c, AssetId(*a)).await? else { continue };
+        for v in frameproof_store::versions::of_asset(&mut c, asset.id).await? {
+            if g.shows(&asset, &v) {
+                versions.push(v.id.0);
+            }
+        }
+    }
+    Ok(GuestView { token: token.to_owned(), assets, versions })
+}
+
 /// How often an open stream re-checks that its credential and access still hold: every 4 to 6
 /// seconds (spread, so streams opened together do not all query at the same moment).
 fn recheck_after() -> Duration {
     Duration::from_millis(4000 + u64::from(rand::random::<u16>() % 2000))
+}
+
+/// What a guest's stream may carry: events of the link's assets, of versions the link shows.
+#[derive(Default)]
+struct GuestView {
+    token: String,
+    assets: Vec<Uuid>,
+    versions: Vec<Uuid>,
 }
 
 struct Follow {
@@ -116,6 +152,8 @@ struct Follow {
     only_projects_of: Option<UserId>,
     /// A reviewer's projects (events of other projects are not theirs to see).
     projects: Vec<Uuid>,
+    /// Set for a guest's stream.
+    guest: Option<GuestView>,
     last: i64,
     buf: VecDeque<EventRow>,
     live: broadcast::Receiver<Arc<Batch>>,
@@ -151,6 +189,17 @@ impl Follow {
         else {
             return false;
         };
+        if let Some(view) = &self.guest {
+            let allowed = match guest_view(&self.state, &view.token, self.scope).await {
+                Ok(v) => {
+                    self.guest = Some(v);
+                    true
+                }
+                Err(_) => false,
+            };
+            self.epoch = epoch;
+            return allowed;
+        }
         let allowed = match auth::resolve(&self.state, &self.token, self.via_cookie).await {
             // A change of role (say, member to reviewer) changes what the stream may carry:
             // end it, and the client reconnects under the new rules.
@@ -177,6 +226,12 @@ impl Follow {
             StreamScope::Project(p) => e.project_id == Some(p.0),
             StreamScope::Asset(a) => e.asset_id == Some(a.0),
         };
+        if let Some(g) = &self.guest {
+            return in_scope
+                && !e.team_only
+                && e.asset_id.is_some_and(|a| g.assets.contains(&a))
+                && e.version_id.is_none_or(|v| g.versions.contains(&v));
+        }
         in_scope
             && (self.only_projects_of.is_none()
                 || (!e.team_only && e.project_id.is_some_and(|p| self.projects.contains(&p))))
@@ -201,6 +256,7 @@ impl Follow {
                             return None;
                         }
                         self.last = last.id;
+                        let rows: Vec<EventRow> = rows.into_iter().filter(|e| self.wants(e)).collect();
                         self.buf.extend(rows);
                     }
                     None => self.catching_up = false,
@@ -213,6 +269,11 @@ impl Follow {
             tokio::select! {
                 got = self.live.recv() => match got {
                     Ok(batch) => {
+                        // A guest's link may just have been revoked or narrowed: check before
+                        // anything else, so the stream closes at once.
+                        if self.guest.is_some() && batch.epoch != self.epoch && !self.still_allowed().await {
+                            return None;
+                        }
                         let rows: Vec<EventRow> =
                             batch.rows.iter().filter(|e| e.id > self.last && self.wants(e)).cloned().collect();
                         if rows.is_empty() {
@@ -256,7 +317,7 @@ fn to_sse(e: EventRow) -> Event {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn event_stream(
     State(state): State<AppState>,
-    p: Principal,
+    caller: Caller,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<StreamParams>,
 ) -> ApiResult<Response> {
@@ -266,7 +327,15 @@ pub async fn event_stream(
         (None, None, Some(a)) => StreamScope::Asset(a),
         _ => return Err(ApiError::bad_request("invalid-stream", "give exactly one of workspace, project or asset")),
     };
-    let only_projects_of = authorize(&state, &p, scope).await?;
+    let (only_projects_of, guest) = match &caller {
+        Caller::User(p) => (authorize(&state, p, scope).await?, None),
+        Caller::Guest(_) => {
+            let token = auth::guest_token(&state, &headers).ok_or_else(ApiError::not_found)?;
+            // A guest follows an asset of the link, or (a project link) the whole project; the
+            // stream carries only events of what the link shows. Members' filter stays off.
+            (None, Some(guest_view(&state, token, scope).await?))
+        }
+    };
     let header_id = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::trim);
     let last = match header_id {
         Some(h) => Some(
@@ -282,8 +351,10 @@ pub async fn event_stream(
             events::head(&mut c).await?
         }
     };
-    let Some((token, via_cookie)) = auth::request_token(&state, &headers) else {
-        return Err(ApiError::unauthorized());
+    let (token, via_cookie) = match (&guest, auth::request_token(&state, &headers)) {
+        (Some(_), _) => ("", false),
+        (None, Some(t)) => t,
+        (None, None) => return Err(ApiError::unauthorized()),
     };
     state.metrics().event_streams.fetch_add(1, Ordering::Relaxed);
     // Subscribe before catching up, so nothing committed in between is missed (rows both read
@@ -296,6 +367,7 @@ pub async fn event_stream(
         scope,
         only_projects_of,
         projects: Vec::new(),
+        guest,
         last,
         buf: VecDeque::new(),
         live,

@@ -12,15 +12,15 @@ use tower::ServiceExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::versions::reach;
-use crate::auth::Principal;
+use crate::app::versions::reach_for;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::media_urls;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(media_file)).routes(routes!(frame_still))
+    OpenApiRouter::new().routes(routes!(media_file)).routes(routes!(frame_still)).routes(routes!(download))
 }
 
 /// The signature part of a media URL.
@@ -84,7 +84,7 @@ pub async fn media_file(
         (status = 404, description = "not-found, frame-out-of-range", body = ErrorBody), (status = 409, description = "not-playable", body = ErrorBody)))]
 pub async fn frame_still(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath((id, frame)): ApiPath<(VersionId, String)>,
 ) -> ApiResult<Response> {
     let n: u64 =
@@ -93,7 +93,7 @@ pub async fn frame_still(
         })?;
     let (v, proxy) = {
         let mut c = state.store().reader().await?;
-        let (v, _, _, _) = reach(&mut c, &p, id).await?;
+        let (v, _, _, _) = reach_for(&mut c, &p, id).await?;
         let proxy = versions::renditions(&mut c, id)
             .await?
             .into_iter()
@@ -141,4 +141,75 @@ pub async fn frame_still(
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
     Ok(resp.into_response())
+}
+
+/// Which file to download.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DownloadParams {
+    /// `original` (the uploaded file) or `proxy` (the largest playable rendition).
+    pub file: String,
+}
+
+/// Downloads a version's original or proxy as an attachment (supports `Range`). Members need
+/// their role's view (proxy) or download-original right; guests their link's `download_proxy`
+/// or `download_original` permission, and each download is in the link's access log.
+#[utoipa::path(get, path = "/api/v1/versions/{id}/download", tag = "versions", params(("id" = VersionId, Path), DownloadParams),
+    responses((status = 200, description = "The file, as an attachment"), (status = 206, description = "Part of the file (Range)"),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "not-playable", body = ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    p: Caller,
+    ApiPath(id): ApiPath<VersionId>,
+    ApiQuery(q): ApiQuery<DownloadParams>,
+    req: Request,
+) -> ApiResult<Response> {
+    let original = match q.file.as_str() {
+        "original" => true,
+        "proxy" => false,
+        other => {
+            return Err(ApiError::bad_request("invalid-file", format!("file must be original or proxy, not {other:?}")));
+        }
+    };
+    let (v, asset, grant, proxy) = {
+        let mut c = state.store().reader().await?;
+        let (v, asset, _, grant) = reach_for(&mut c, &p, id).await?;
+        let proxy = versions::renditions(&mut c, id)
+            .await?
+            .into_iter()
+            .filter(|r| r.name.starts_with("proxy_") || r.name.starts_with("preview"))
+            .max_by_key(|r| r.width.unwrap_or(0));
+        (v, asset, grant, proxy)
+    };
+    match grant.guest() {
+        Some(g) => crate::app::guests::log_download(&state, g, original, asset.id, v.id).await?,
+        None if original => grant.require(frameproof_domain::Action::DownloadOriginal)?,
+        None => {}
+    }
+    let (key, name) = if original {
+        (v.original_key.clone(), v.filename.clone())
+    } else {
+        let proxy = proxy.ok_or_else(|| ApiError::conflict("not-playable", "this version has no proxy yet"))?;
+        let ext = proxy.blob_key.rsplit('.').next().unwrap_or("mp4").to_owned();
+        let stem = v.filename.rsplit_once('.').map_or(v.filename.as_str(), |(s, _)| s).to_owned();
+        (proxy.blob_key, format!("{stem} (proxy).{ext}"))
+    };
+    let path = state.blobs().path(&BlobKey::new(key).map_err(ApiError::internal)?);
+    if !path.is_file() {
+        return Err(ApiError::not_found());
+    }
+    let mut resp =
+        tower_http::services::ServeFile::new(path).oneshot(req).await.map_err(ApiError::internal)?.map(Body::new);
+    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' { c } else { '_' }).collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(resp)
 }

@@ -7,9 +7,11 @@ pub mod auth;
 pub mod comments;
 pub mod events;
 pub mod folders;
+pub mod guests;
 pub mod media;
 pub mod projects;
 pub mod review;
+pub mod shares;
 pub mod system;
 pub mod uploads;
 pub mod versions;
@@ -48,6 +50,8 @@ Authenticate with the session cookie (browser; state-changing requests must carr
         (name = "versions", description = "Version stacks, their derived media, and comparing versions"),
         (name = "comments", description = "Frame-anchored comments, drawings, threads, mentions"),
         (name = "review", description = "Decisions, required approvers, approval locks, receipts, keys, the audit trail"),
+        (name = "share-links", description = "Share links (scope, permissions, expiry, password, domains, viewers), their access logs, recipient lists"),
+        (name = "guests", description = "Guests: opening a share link, proving an e-mail, the guest session and its assets"),
         (name = "system", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -83,6 +87,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(comments::router())
         .merge(review::router())
         .merge(media::router())
+        .merge(shares::router())
+        .merge(guests::router())
 }
 
 /// The OpenAPI document (what `GET /api/v1/openapi.json` and `frameproof openapi` print).

@@ -15,7 +15,7 @@ use crate::app::audit::{self, AuditEntryView, AuditParams};
 use crate::app::review::{
     self, ApproverView, DecideRequest, DecisionView, LockRequest, ReviewView, SetApprovers, SupersedeRequest,
 };
-use crate::auth::Principal;
+use crate::auth::{Caller, Principal};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::model::Page;
@@ -43,7 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 409, description = "version-locked, version-processing", body = ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<VersionId>,
     ApiJson(req): ApiJson<DecideRequest>,
 ) -> ApiResult<(StatusCode, Json<ReviewView>)> {
@@ -56,7 +56,7 @@ pub async fn decide(
     responses((status = 200, body = Page<DecisionView>), (status = 404, body = ErrorBody)))]
 pub async fn list_decisions(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<VersionId>,
 ) -> ApiResult<Json<Page<DecisionView>>> {
     Ok(Json(Page::all(review::history(&state, &p, id).await?)))
@@ -68,7 +68,7 @@ pub async fn list_decisions(
     responses((status = 200, body = ReviewView), (status = 404, body = ErrorBody)))]
 pub async fn get_review(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<VersionId>,
 ) -> ApiResult<Json<ReviewView>> {
     Ok(Json(review::get_review(&state, &p, id).await?))
@@ -79,7 +79,7 @@ pub async fn get_review(
     responses((status = 200, body = Page<ApproverView>), (status = 404, body = ErrorBody)))]
 pub async fn list_approvers(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<AssetId>,
 ) -> ApiResult<Json<Page<ApproverView>>> {
     Ok(Json(Page::all(review::approvers(&state, &p, id).await?)))

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 use axum::http::StatusCode;
 
 use crate::app::versions::{self, CompareParams, CompareView, MoveVersion, ReorderVersions, UpdateVersion};
-use crate::auth::Principal;
+use crate::auth::{Caller, Principal};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::model::{Page, VersionView};
@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = Page<VersionView>), (status = 404, body = ErrorBody)))]
 pub async fn list_versions(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<AssetId>,
 ) -> ApiResult<Json<Page<VersionView>>> {
     Ok(Json(Page::all(versions::list(&state, &p, id).await?)))
@@ -42,7 +42,7 @@ pub async fn list_versions(
     responses((status = 200, body = VersionView), (status = 404, body = ErrorBody)))]
 pub async fn get_version(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<VersionId>,
 ) -> ApiResult<Json<VersionView>> {
     Ok(Json(versions::get(&state, &p, id).await?))
@@ -124,7 +124,7 @@ pub async fn move_version(
     responses((status = 200, body = CompareView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn compare_versions(
     State(state): State<AppState>,
-    p: Principal,
+    p: Caller,
     ApiPath(id): ApiPath<AssetId>,
     ApiQuery(q): ApiQuery<CompareParams>,
 ) -> ApiResult<Json<CompareView>> {

@@ -1,0 +1,359 @@
+//! E-mail: what Frameproof sends (share links, invitations, mention digests, guest verification
+//! codes), written into an outbox table in the same transaction as the change that causes it,
+//! and sent by one background task over SMTP. A crash loses no mail; a failed send is retried
+//! with back-off. Every message is plain text plus a simple HTML part in which every string a
+//! person typed is escaped.
+
+use std::time::Duration;
+
+use frameproof_domain::{Role, Timestamp, UserId};
+use frameproof_store::mail::{self as outbox, NewMail};
+use frameproof_store::shares::LinkRow;
+use frameproof_store::{Conn, accounts, review as rstore};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::watch;
+
+use crate::config::{MailConfig, MailTls};
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// A message is tried this many times before it is left in the outbox with its last error.
+const MAX_ATTEMPTS: i64 = 8;
+/// How many messages one pass sends.
+const BATCH: i64 = 50;
+
+/// The SMTP side: a transport and the sender address.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").field("from", &self.from.to_string()).finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    /// The mailer `[mail]` describes; `None` when no host is set (no mail).
+    pub fn from_config(c: &MailConfig) -> Result<Option<Mailer>, String> {
+        let Some(host) = c.host.as_deref().filter(|h| !h.is_empty()) else {
+            return Ok(None);
+        };
+        let from: Mailbox = c
+            .from
+            .as_deref()
+            .unwrap_or("Frameproof <frameproof@localhost>")
+            .parse()
+            .map_err(|e| format!("mail.from is not an address: {e}"))?;
+        let builder = match c.tls {
+            MailTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+            MailTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+                .map_err(|e| format!("mail.host {host:?}: {e}"))?,
+            MailTls::Tls => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| format!("mail.host {host:?}: {e}"))?
+            }
+        };
+        let port = c.port.unwrap_or(match c.tls {
+            MailTls::None => 25,
+            MailTls::Starttls => 587,
+            MailTls::Tls => 465,
+        });
+        let mut builder = builder.port(port).timeout(Some(Duration::from_secs(20)));
+        if let Some(user) = &c.username {
+            builder = builder.credentials(Credentials::new(user.clone(), c.password.clone().unwrap_or_default()));
+        }
+        Ok(Some(Mailer { transport: builder.build(), from }))
+    }
+
+    async fn send(&self, m: &outbox::MailRow) -> Result<(), String> {
+        let to: Mailbox = m.to_addr.parse().map_err(|e| format!("bad recipient {:?}: {e}", m.to_addr))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(m.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(m.text_body.clone(), m.html_body.clone()))
+            .map_err(|e| e.to_string())?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing mail
+
+/// Escapes text for HTML (element content and quoted attributes).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One line of a subject: no line breaks, bounded.
+fn subject_text(s: &str) -> String {
+    let one: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    one.chars().take(150).collect()
+}
+
+/// Text as HTML paragraphs (escaped; line breaks kept).
+fn paragraphs(s: &str) -> String {
+    escape(s).replace('\n', "<br>\n")
+}
+
+/// The HTML part: a plain page around escaped content.
+fn html_page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{}</title></head>\n\
+         <body style=\"font-family: system-ui, sans-serif; line-height: 1.5; max-width: 36em\">\n{body}\n\
+         <p style=\"color: #666; font-size: small\">Sent by Frameproof.</p>\n</body></html>\n",
+        escape(title)
+    )
+}
+
+fn button(url: &str, label: &str) -> String {
+    format!(
+        "<p><a href=\"{}\" style=\"display: inline-block; padding: .6em 1.2em; background: #2456d6; color: #fff; \
+         text-decoration: none; border-radius: 4px\">{}</a></p>\n<p style=\"font-size: small\">{}</p>",
+        escape(url),
+        escape(label),
+        escape(url)
+    )
+}
+
+async fn enqueue(c: &mut Conn, to: &str, kind: &str, subject: &str, text: &str, html: &str, now: i64) -> ApiResult<()> {
+    outbox::enqueue(c, &NewMail { to, subject: &subject_text(subject), text, html, kind, now }).await?;
+    Ok(())
+}
+
+/// A share link, sent to one recipient with the producer's message.
+pub async fn share_link(
+    c: &mut Conn,
+    _state: &AppState,
+    to: &str,
+    sender: &str,
+    link: &LinkRow,
+    url: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let subject = format!("{sender} shared \u{201c}{}\u{201d} for review", link.name);
+    let mut text = format!("{sender} shared \u{201c}{}\u{201d} with you for review.\n\n", link.name);
+    let mut html = format!("<p>{} shared <strong>{}</strong> with you for review.</p>\n", escape(sender), escape(&link.name));
+    if !link.message.trim().is_empty() {
+        text.push_str(&format!("{}\n\n", link.message.trim()));
+        html.push_str(&format!("<blockquote>{}</blockquote>\n", paragraphs(link.message.trim())));
+    }
+    text.push_str(&format!("Open it here (no account needed):\n{url}\n"));
+    html.push_str(&button(url, "Open for review"));
+    if link.password_hash.is_some() {
+        text.push_str("\nThe link is protected by a password; ask the sender for it.\n");
+        html.push_str("<p>The link is protected by a password; ask the sender for it.</p>\n");
+    }
+    if let Some(exp) = link.expires_at {
+        let when = Timestamp(exp).to_rfc3339();
+        text.push_str(&format!("\nIt works until {when}.\n"));
+        html.push_str(&format!("<p>It works until {}.</p>\n", escape(&when)));
+    }
+    enqueue(c, to, "share-link", &subject, &text, &html_page(&subject, &html), now).await
+}
+
+/// A workspace invitation.
+#[allow(clippy::too_many_arguments)]
+pub async fn invitation(
+    c: &mut Conn,
+    _state: &AppState,
+    to: &str,
+    sender: &str,
+    workspace: &str,
+    role: Role,
+    url: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let subject = format!("{sender} invited you to {workspace} on Frameproof");
+    let text = format!(
+        "{sender} invited you to join the workspace \u{201c}{workspace}\u{201d} as {}.\n\n\
+         Accept the invitation here:\n{url}\n",
+        role.as_str()
+    );
+    let html = format!(
+        "<p>{} invited you to join the workspace <strong>{}</strong> as {}.</p>\n{}",
+        escape(sender),
+        escape(workspace),
+        escape(role.as_str()),
+        button(url, "Accept the invitation")
+    );
+    enqueue(c, to, "invitation", &subject, &text, &html_page(&subject, &html), now).await
+}
+
+/// A guest's one-time code.
+pub async fn verification_code(c: &mut Conn, to: &str, link_name: &str, code: &str, now: i64) -> ApiResult<()> {
+    let subject = format!("Your Frameproof code: {code}");
+    let text = format!(
+        "Your code to open \u{201c}{link_name}\u{201d} is:\n\n    {code}\n\n\
+         It works for 15 minutes. If you did not ask for it, ignore this mail.\n"
+    );
+    let html = format!(
+        "<p>Your code to open <strong>{}</strong> is:</p>\n\
+         <p style=\"font-size: 2em; letter-spacing: .2em; font-family: monospace\">{}</p>\n\
+         <p>It works for 15 minutes. If you did not ask for it, ignore this mail.</p>",
+        escape(link_name),
+        escape(code)
+    );
+    enqueue(c, to, "verification-code", &subject, &text, &html_page(&subject, &html), now).await
+}
+
+/// Builds the mention digests that are due into the outbox: one mail per person, listing every
+/// comment that mentioned them since their last digest (at most one digest every
+/// `limits.mention_digest_secs`; a burst of mentions waits a little to arrive in one mail).
+pub async fn queue_digests(state: &AppState) -> ApiResult<usize> {
+    let now = state.now().0;
+    let every = state.config().limits.mention_digest_secs * 1000;
+    let gather = (every / 5).min(60_000);
+    let due = {
+        let mut c = state.store().reader().await?;
+        outbox::digests_due(&mut c, now, gather, every).await?
+    };
+    let mut sent = 0;
+    for user in due {
+        let mut tx = state.store().begin().await?;
+        if digest_for(state, &mut tx, user, now).await? {
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
+}
+
+async fn digest_for(state: &AppState, c: &mut Conn, user: UserId, now: i64) -> ApiResult<bool> {
+    let pending = outbox::take_mentions(&mut *c, user).await?;
+    let Some(u) = accounts::user_by_id(&mut *c, user).await? else {
+        return Ok(false);
+    };
+    let mut items = Vec::new();
+    for m in pending {
+        // Only what they may still see: the comment stands, they still reach the project, and
+        // a team-only thread only while they are on the team.
+        if m.deleted_at.is_some() || !rstore::user_reaches_project(&mut *c, user, frameproof_domain::ProjectId(m.project_id)).await? {
+            continue;
+        }
+        if m.team_only && !rstore::user_is_team(&mut *c, user, frameproof_domain::WorkspaceId(m.workspace_id)).await? {
+            continue;
+        }
+        items.push(m);
+    }
+    if items.is_empty() {
+        return Ok(false);
+    }
+    let n = items.len();
+    let subject = if n == 1 {
+        format!("{} mentioned you on {}", items[0].author_name, items[0].asset_name)
+    } else {
+        format!("You were mentioned {n} times on Frameproof")
+    };
+    let mut text = format!("Hello {},\n\n", u.name);
+    let mut html = format!("<p>Hello {},</p>\n<ul>\n", escape(&u.name));
+    for m in &items {
+        let url = format!("{}/a/{}?v={}&c={}", state.base_url(), m.asset_id, m.version_id, m.comment_id);
+        let at = m.anchor_in.map(|f| format!(" at {f}")).unwrap_or_default();
+        let excerpt: String = m.body.chars().take(500).collect();
+        text.push_str(&format!(
+            "{} on {} v{}{at} ({}):\n{}\n{url}\n\n",
+            m.author_name, m.asset_name, m.version_number, m.project_name, excerpt
+        ));
+        html.push_str(&format!(
+            "<li><p><strong>{}</strong> on <a href=\"{}\">{} v{}</a>{} ({}):</p><blockquote>{}</blockquote></li>\n",
+            escape(&m.author_name),
+            escape(&url),
+            escape(&m.asset_name),
+            m.version_number,
+            escape(&at),
+            escape(&m.project_name),
+            paragraphs(&excerpt)
+        ));
+    }
+    text.push_str("You get at most one of these mails every few minutes.\n");
+    html.push_str("</ul>\n<p>You get at most one of these mails every few minutes.</p>");
+    enqueue(&mut *c, &u.email, "mentions", &subject, &text, &html_page(&subject, &html), now).await?;
+    outbox::digest_sent(&mut *c, user, now).await?;
+    Ok(true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending
+
+/// Sends what is due; answers how many went out.
+pub async fn send_due(state: &AppState, mailer: &Mailer) -> ApiResult<usize> {
+    let now = state.now().0;
+    let due = {
+        let mut c = state.store().reader().await?;
+        outbox::due(&mut c, now, MAX_ATTEMPTS, BATCH).await?
+    };
+    let mut sent = 0;
+    for m in due {
+        let result = mailer.send(&m).await;
+        let mut tx = state.store().begin().await?;
+        match &result {
+            Ok(()) => {
+                outbox::mark_sent(&mut tx, m.id, state.now().0).await?;
+                sent += 1;
+            }
+            Err(e) => {
+                let wait = 30_000i64 << m.attempts.clamp(0, 10);
+                tracing::warn!(to = %m.to_addr, kind = %m.kind, attempt = m.attempts + 1, error = %e, "sending mail failed; will retry");
+                outbox::mark_failed(&mut tx, m.id, e, state.now().0 + wait).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
+}
+
+/// The mail task: builds due digests and sends due mail, woken at once when something is queued
+/// and at least every few seconds otherwise.
+pub fn spawn(state: AppState, mut stop: watch::Receiver<bool>) {
+    let Some(mailer) = state.mailer().cloned() else {
+        return;
+    };
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = queue_digests(&state).await {
+                tracing::warn!(error = %e.message, "building mention digests failed; will retry");
+            }
+            if let Err(e) = send_due(&state, &mailer).await {
+                tracing::warn!(error = %e.message, "sending mail failed; will retry");
+            }
+            tokio::select! {
+                _ = state.mail_wakeup() => {}
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_leaves_no_markup() {
+        assert_eq!(escape("<script>alert('x')</script> & \"q\""), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+        assert_eq!(paragraphs("a\n<b>"), "a<br>\n&lt;b&gt;");
+    }
+
+    #[test]
+    fn subjects_are_one_bounded_line() {
+        assert_eq!(subject_text("a\r\nBcc: x@y.z"), "a  Bcc: x@y.z");
+        assert_eq!(subject_text(&"x".repeat(500)).len(), 150);
+    }
+}
