@@ -38,9 +38,11 @@
 //! at another frame rate. Errors name the 1-based line (for XML, the line of the offending
 //! element; for OTIO, the marker's JSON path) and have stable codes ([`ImportError::code`]).
 //!
-//! XML is read with `roxmltree`: a read-only tree that keeps byte positions (so errors can name
-//! lines), refuses DTDs unless told otherwise, guards against entity loops, and caps node
-//! counts; `quick-xml` would have us build the tree and the line tracking ourselves.
+//! XML is read with `roxmltree` (crates.io, MIT/Apache-2.0, no dependency but `memchr`): a
+//! read-only tree that keeps byte positions (so errors can name lines), never fetches external
+//! DTDs, guards against entity loops and caps node counts. We refuse DTD declarations ourselves
+//! before it parses (a bare `<!DOCTYPE fcpxml>` passes). `quick-xml` is a streaming reader: we
+//! would have had to build the tree and the line tracking on top of it.
 
 pub mod colour;
 mod error;

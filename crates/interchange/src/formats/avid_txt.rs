@@ -3,10 +3,10 @@
 //!
 //! Each line has the six classic fields: user, absolute timecode (the export's start plus the
 //! frame, `;` at drop-frame), track (`V1`), colour (the classic palette), comment, duration in
-//! frames (1 for a point):
+//! frames (1 for a point), each followed by a tab but the last:
 //!
 //! ```text
-//! Ana	01:01:00;02	V1	red	flicker on the lamp	1
+//! Ana→01:01:00;02→V1→red→flicker on the lamp→1
 //! ```
 //!
 //! The user is the author, or `Frameproof` when authors are left out. Lines end in LF only

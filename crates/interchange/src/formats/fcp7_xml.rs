@@ -28,7 +28,7 @@ use crate::text::xml_escape;
 fn timebase(rate: FrameRate) -> Option<(u32, bool)> {
     match rate.den {
         1 => Some((rate.num, false)),
-        1001 if rate.num % 1000 == 0 => Some((rate.num / 1000, true)),
+        1001 if rate.num.is_multiple_of(1000) => Some((rate.num / 1000, true)),
         _ => None,
     }
 }

@@ -1,6 +1,6 @@
-//! One module per format: each writes a [`crate::export::Prepared`] sheet and, where the format
-//! is importable, reads a file into markers. Each module's doc says what it writes, what text it
-//! replaces or cuts, and what it reads.
+//! One module per format: each writes a prepared sheet (sorted, merged, coloured) and, where the
+//! format is importable, reads a file into markers. Each module's doc says what it writes, what
+//! text it replaces or cuts, and what it reads.
 
 pub mod ae_jsx;
 pub mod avid_txt;

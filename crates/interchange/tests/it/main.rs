@@ -2,6 +2,9 @@
 //! the exports read by the real tools (OpenTimelineIO, xmllint against Apple's DTD), the Resolve
 //! EDL against a hand-written golden file, and hostile input.
 
+// Test code: helpers outside #[test] functions may unwrap and panic too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod exports;
 mod golden;
 mod hostile;
