@@ -42,8 +42,7 @@ pub fn needs_verification(link: &LinkRow) -> bool {
 /// Whether `email` is allowed by the link's domain list.
 pub fn domain_allowed(link: &LinkRow, email: &str) -> bool {
     let domains = link.domains();
-    domains.is_empty()
-        || email.rsplit_once('@').is_some_and(|(_, d)| domains.iter().any(|a| a.eq_ignore_ascii_case(d)))
+    domains.is_empty() || email.rsplit_once('@').is_some_and(|(_, d)| domains.iter().any(|a| a.eq_ignore_ascii_case(d)))
 }
 
 impl Guest {

@@ -148,7 +148,8 @@ pub async fn share_link(
 ) -> ApiResult<()> {
     let subject = format!("{sender} shared \u{201c}{}\u{201d} for review", link.name);
     let mut text = format!("{sender} shared \u{201c}{}\u{201d} with you for review.\n\n", link.name);
-    let mut html = format!("<p>{} shared <strong>{}</strong> with you for review.</p>\n", escape(sender), escape(&link.name));
+    let mut html =
+        format!("<p>{} shared <strong>{}</strong> with you for review.</p>\n", escape(sender), escape(&link.name));
     if !link.message.trim().is_empty() {
         text.push_str(&format!("{}\n\n", link.message.trim()));
         html.push_str(&format!("<blockquote>{}</blockquote>\n", paragraphs(link.message.trim())));
@@ -243,7 +244,9 @@ async fn digest_for(state: &AppState, c: &mut Conn, user: UserId, now: i64) -> A
     for m in pending {
         // Only what they may still see: the comment stands, they still reach the project, and
         // a team-only thread only while they are on the team.
-        if m.deleted_at.is_some() || !rstore::user_reaches_project(&mut *c, user, frameproof_domain::ProjectId(m.project_id)).await? {
+        if m.deleted_at.is_some()
+            || !rstore::user_reaches_project(&mut *c, user, frameproof_domain::ProjectId(m.project_id)).await?
+        {
             continue;
         }
         if m.team_only && !rstore::user_is_team(&mut *c, user, frameproof_domain::WorkspaceId(m.workspace_id)).await? {
@@ -264,7 +267,12 @@ async fn digest_for(state: &AppState, c: &mut Conn, user: UserId, now: i64) -> A
     let mut html = format!("<p>Hello {},</p>\n<ul>\n", escape(&u.name));
     for m in &items {
         let url = format!("{}/a/{}?v={}&c={}", state.base_url(), m.asset_id, m.version_id, m.comment_id);
-        let at = m.anchor_in.map(|f| format!(" at {f}")).unwrap_or_default();
+        let at = match (m.version_kind.as_str(), m.anchor_in, m.page) {
+            ("video", Some(f), _) => format!(" at frame {f}"),
+            ("audio", Some(ms), _) => format!(" at {:.1} s", ms as f64 / 1000.0),
+            (_, _, Some(p)) => format!(" on page {p}"),
+            _ => String::new(),
+        };
         let excerpt: String = m.body.chars().take(500).collect();
         text.push_str(&format!(
             "{} on {} v{}{at} ({}):\n{}\n{url}\n\n",
@@ -347,7 +355,10 @@ mod tests {
 
     #[test]
     fn escaping_leaves_no_markup() {
-        assert_eq!(escape("<script>alert('x')</script> & \"q\""), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
         assert_eq!(paragraphs("a\n<b>"), "a<br>\n&lt;b&gt;");
     }
 

@@ -85,7 +85,10 @@ pub async fn next_due(c: &mut Conn, max_attempts: i64) -> Result<Option<i64>> {
 
 /// Drops sent mail older than `before`.
 pub async fn prune_sent(c: &mut Conn, before: i64) -> Result<u64> {
-    let r = sqlx::query("DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < $1").bind(before).execute(c).await?;
+    let r = sqlx::query("DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
+        .bind(before)
+        .execute(c)
+        .await?;
     Ok(r.rows_affected())
 }
 
@@ -130,6 +133,8 @@ pub struct PendingMention {
     pub anchor_in: Option<i64>,
     pub version_id: Uuid,
     pub version_number: i64,
+    pub version_kind: String,
+    pub page: Option<i64>,
     pub asset_id: Uuid,
     pub asset_name: String,
     pub project_id: Uuid,
@@ -145,11 +150,11 @@ pub struct PendingMention {
 /// A person's waiting mentions, oldest first, and removes them from the queue.
 pub async fn take_mentions(c: &mut Conn, user: UserId) -> Result<Vec<PendingMention>> {
     let rows = sqlx::query_as(
-        "SELECT c.id AS comment_id, c.author_name, c.body, c.anchor_in, c.version_id, v.number AS version_number,
+        "SELECT c.id AS comment_id, c.author_name, c.body, c.anchor_in, c.version_id, v.number AS version_number, v.kind AS version_kind, c.page,
                 a.id AS asset_id, a.name AS asset_name, p.id AS project_id, p.workspace_id, p.name AS project_name, q.created_at, c.team_only, c.deleted_at
          FROM mention_queue q JOIN comments c ON c.id = q.comment_id JOIN versions v ON v.id = c.version_id
          JOIN assets a ON a.id = v.asset_id JOIN projects p ON p.id = a.project_id
-         WHERE q.user_id = $1 ORDER BY q.created_at, c.id",
+         WHERE q.user_id = $1 ORDER BY q.created_at, c.rowid",
     )
     .bind(user.0)
     .fetch_all(&mut *c)

@@ -27,7 +27,8 @@ pub struct DecisionRow {
     pub cancelled_at: Option<i64>,
 }
 
-const DECISION_COLS: &str = "id, version_id, user_id, author_name, guest_email, decision, note, created_at, cancelled_at";
+const DECISION_COLS: &str =
+    "id, version_id, user_id, author_name, guest_email, decision, note, created_at, cancelled_at";
 
 pub struct NewDecision<'a> {
     pub id: DecisionId,

@@ -1,6 +1,8 @@
 //! Share links, guest sessions, the access log, recipient lists and guest approvers.
 
-use frameproof_domain::{AssetId, FolderId, GuestSessionId, ProjectId, RecipientListId, ShareLinkId, UserId, VersionId};
+use frameproof_domain::{
+    AssetId, FolderId, GuestSessionId, ProjectId, RecipientListId, ShareLinkId, UserId, VersionId,
+};
 use sqlx::FromRow;
 use uuid::Uuid;
 
@@ -250,12 +252,11 @@ pub async fn assets_in_scope(c: &mut Conn, l: &LinkRow) -> Result<Vec<Uuid>> {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(l.project_id.0).fetch_all(c).await?
         }
         _ => {
-            let sql = format!(
+            let sql =
                 "SELECT a.id FROM share_link_assets s JOIN assets a ON a.id = s.asset_id JOIN projects p ON p.id = a.project_id
                  WHERE s.link_id = $1 AND a.deleted_at IS NULL AND p.deleted_at IS NULL AND a.project_id = $2
-                 ORDER BY s.position"
-            );
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(l.id.0).bind(l.project_id.0).fetch_all(c).await?
+                 ORDER BY s.position";
+            sqlx::query_as(sql).bind(l.id.0).bind(l.project_id.0).fetch_all(c).await?
         }
     };
     Ok(rows.into_iter().map(|(a,)| a).collect())
@@ -266,11 +267,12 @@ pub async fn reaches_asset(c: &mut Conn, l: &LinkRow, asset: AssetId) -> Result<
     Ok(match l.scope.as_str() {
         "asset" | "version" => l.asset_id == Some(asset.0),
         "list" => {
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM share_link_assets WHERE link_id = $1 AND asset_id = $2")
-                .bind(l.id.0)
-                .bind(asset.0)
-                .fetch_one(&mut *c)
-                .await?;
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM share_link_assets WHERE link_id = $1 AND asset_id = $2")
+                    .bind(l.id.0)
+                    .bind(asset.0)
+                    .fetch_one(&mut *c)
+                    .await?;
             n > 0
         }
         "folder" => {
@@ -420,7 +422,10 @@ pub async fn is_viewer(c: &mut Conn, link: ShareLinkId, email: &str) -> Result<b
 }
 
 pub async fn viewer_count(c: &mut Conn, link: ShareLinkId) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM share_link_viewers WHERE link_id = $1").bind(link.0).fetch_one(c).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM share_link_viewers WHERE link_id = $1")
+        .bind(link.0)
+        .fetch_one(c)
+        .await?)
 }
 
 pub async fn add_viewer(c: &mut Conn, link: ShareLinkId, email: &str, now: i64) -> Result<()> {

@@ -152,7 +152,7 @@ pub struct StartGuestSession {
 
 /// A started session: open now, or waiting for the mailed code.
 pub enum Started {
-    Open(GuestSessionView),
+    Open(Box<GuestSessionView>),
     VerificationSent,
 }
 
@@ -228,11 +228,7 @@ pub async fn start(state: &AppState, req: StartGuestSession, client: &ClientInfo
             accounts::record_login_failure(&mut tx, &ip_key, now).await?;
             log_entry(&mut tx, &link, None, &ip, "password-failed", (None, None), now).await?;
             tx.commit().await?;
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "password-wrong",
-                "the password is wrong",
-            ));
+            return Err(ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "password-wrong", "the password is wrong"));
         }
     }
     let name = validate::name("name", &req.name)?;
@@ -244,7 +240,9 @@ pub async fn start(state: &AppState, req: StartGuestSession, client: &ClientInfo
     let verify = guests::needs_verification(&link);
     let token = auth::new_secret();
     let lifetime = state.config().limits.guest_session_hours * 3_600_000;
-    let expires_at = link.expires_at.map_or(now + lifetime, |e| e.min(now + lifetime));
+    // Not capped at the link's expiry: every request checks the link, so extending it revives
+    // open sessions too.
+    let expires_at = now + lifetime;
     let id = GuestSessionId(new_uuid(Timestamp(now)));
     let code = verify.then(|| format!("{:06}", rand::random_range(0..1_000_000u32)));
     let hash = code.as_deref().map(|c| code_hash(id, c));
@@ -281,7 +279,7 @@ pub async fn start(state: &AppState, req: StartGuestSession, client: &ClientInfo
         }
         None => {
             log_entry(&mut tx, &link, Some(&session), &ip, "opened", (None, None), now).await?;
-            Started::Open(session_view(&session, &link))
+            Started::Open(Box::new(session_view(&session, &link)))
         }
     };
     tx.commit().await?;
@@ -314,11 +312,17 @@ pub struct VerifyGuest {
 }
 
 /// Proves the pending session's e-mail with the mailed code; the session opens.
-pub async fn verify(state: &AppState, session_token: &str, req: VerifyGuest, client: &ClientInfo) -> ApiResult<GuestSessionView> {
+pub async fn verify(
+    state: &AppState,
+    session_token: &str,
+    req: VerifyGuest,
+    client: &ClientInfo,
+) -> ApiResult<GuestSessionView> {
     let now = state.now().0;
     let ip = client_ip(client);
     let mut tx = state.store().begin().await?;
-    let session = shares::session_by_hash(&mut tx, &auth::hash_token(session_token)).await?.ok_or_else(link_not_found)?;
+    let session =
+        shares::session_by_hash(&mut tx, &auth::hash_token(session_token)).await?.ok_or_else(link_not_found)?;
     if session.revoked_at.is_some() || session.expires_at <= now {
         return Err(link_not_found());
     }
@@ -393,7 +397,9 @@ pub async fn assets(state: &AppState, g: &Guest, q: GuestAssetParams) -> ApiResu
     let limit = super::page_limit(state, q.limit, 50)? as usize;
     let start = match q.cursor.as_deref() {
         None => 0,
-        Some(c) => c.parse::<usize>().map_err(|_| ApiError::bad_request("invalid-cursor", "the cursor is not valid"))?,
+        Some(c) => {
+            c.parse::<usize>().map_err(|_| ApiError::bad_request("invalid-cursor", "the cursor is not valid"))?
+        }
     };
     let mut c = state.store().reader().await?;
     let ids = shares::assets_in_scope(&mut c, &g.link).await?;
@@ -411,7 +417,13 @@ pub async fn assets(state: &AppState, g: &Guest, q: GuestAssetParams) -> ApiResu
 }
 
 /// Whether a guest may download (`original` or `proxy`), and the access-log line when so.
-pub async fn log_download(state: &AppState, g: &Guest, original: bool, asset: AssetId, version: VersionId) -> ApiResult<()> {
+pub async fn log_download(
+    state: &AppState,
+    g: &Guest,
+    original: bool,
+    asset: AssetId,
+    version: VersionId,
+) -> ApiResult<()> {
     let allowed = if original { g.may(Action::DownloadOriginal) } else { g.link.can_download_proxy };
     if !allowed {
         return Err(ApiError::forbidden(if original {

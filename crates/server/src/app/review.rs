@@ -502,9 +502,8 @@ pub async fn set_approvers(
         Some(list) => {
             let mut out: Vec<String> = Vec::new();
             for e in list {
-                let e = frameproof_domain::validate::email(e).map_err(|_| {
-                    ApiError::bad_request("invalid-email", format!("{e:?} is not an e-mail address"))
-                })?;
+                let e = frameproof_domain::validate::email(e)
+                    .map_err(|_| ApiError::bad_request("invalid-email", format!("{e:?} is not an e-mail address")))?;
                 if !out.contains(&e) {
                     out.push(e);
                 }

@@ -293,7 +293,12 @@ fn require_mail(state: &AppState, s: &LinkSettings, recipients: usize) -> ApiRes
 }
 
 /// The addresses to send to: given ones and recipient lists', deduplicated and checked.
-async fn recipients(c: &mut Conn, ws: WorkspaceId, given: &[String], lists: &[RecipientListId]) -> ApiResult<Vec<String>> {
+async fn recipients(
+    c: &mut Conn,
+    ws: WorkspaceId,
+    given: &[String],
+    lists: &[RecipientListId],
+) -> ApiResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |e: &str| -> ApiResult<()> {
         let e = validate::email(e).map_err(ApiError::from)?;
@@ -527,7 +532,12 @@ pub struct UpdateShareLink {
     pub max_viewers: Option<Option<i64>>,
 }
 
-pub async fn update(state: &AppState, p: &Principal, id: ShareLinkId, req: UpdateShareLink) -> ApiResult<ShareLinkView> {
+pub async fn update(
+    state: &AppState,
+    p: &Principal,
+    id: ShareLinkId,
+    req: UpdateShareLink,
+) -> ApiResult<ShareLinkView> {
     let now = state.now().0;
     let new_password = match req.password.clone() {
         Some(Some(pw)) => Some(hash_link_password(Some(pw)).await?),

@@ -25,11 +25,11 @@ use uuid::Uuid;
 
 use crate::access;
 use crate::auth::{self, Caller, Principal};
-use crate::guests;
-use frameproof_store::shares;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
+use crate::guests;
 use crate::state::AppState;
+use frameproof_store::shares;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(event_stream))

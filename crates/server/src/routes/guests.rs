@@ -10,7 +10,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::accounts::ClientInfo;
-use crate::app::guests::{self, GuestAssetParams, GuestSessionView, LinkPreview, Started, StartGuestSession, VerifyGuest};
+use crate::app::guests::{
+    self, GuestAssetParams, GuestSessionView, LinkPreview, StartGuestSession, Started, VerifyGuest,
+};
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};

@@ -169,7 +169,10 @@ pub async fn download(
         "original" => true,
         "proxy" => false,
         other => {
-            return Err(ApiError::bad_request("invalid-file", format!("file must be original or proxy, not {other:?}")));
+            return Err(ApiError::bad_request(
+                "invalid-file",
+                format!("file must be original or proxy, not {other:?}"),
+            ));
         }
     };
     let (v, asset, grant, proxy) = {
@@ -201,10 +204,17 @@ pub async fn download(
     }
     let mut resp =
         tower_http::services::ServeFile::new(path).oneshot(req).await.map_err(ApiError::internal)?.map(Body::new);
-    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' { c } else { '_' }).collect();
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' { c } else { '_' }).collect();
     let encoded: String = name
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);

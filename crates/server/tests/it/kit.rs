@@ -287,3 +287,92 @@ impl Stream {
         }
     }
 }
+
+/// A real SMTP server on loopback (aiosmtpd, run by `smtp_sink.py` from the test Python in
+/// `.venv-test`, which `scripts/setup.sh` installs) that hands each message it receives to the
+/// test, its MIME parts decoded.
+pub struct MailSink {
+    pub port: u16,
+    _child: tokio::process::Child,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Value>,
+    seen: Vec<Value>,
+}
+
+/// The test Python: `FRAMEPROOF_TEST_PYTHON`, else the workspace's `.venv-test`.
+pub fn test_python() -> std::path::PathBuf {
+    if let Ok(p) = std::env::var("FRAMEPROOF_TEST_PYTHON") {
+        return p.into();
+    }
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv-test/bin/python");
+    assert!(p.exists(), "{} is missing: run scripts/setup.sh (it installs aiosmtpd for the mail tests)", p.display());
+    p
+}
+
+impl MailSink {
+    pub async fn start() -> MailSink {
+        use tokio::io::AsyncBufReadExt;
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/smtp_sink.py");
+        let mut child = tokio::process::Command::new(test_python())
+            .arg(script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the SMTP sink");
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("the SMTP sink starts")
+            .unwrap()
+            .expect("the SMTP sink says ready");
+        let port: u16 = first.strip_prefix("ready ").expect("ready PORT").trim().parse().unwrap();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if tx.send(serde_json::from_str::<Value>(&line).unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        MailSink { port, _child: child, rx, seen: Vec::new() }
+    }
+
+    /// Points a server's `[mail]` at this sink.
+    pub fn configure(&self, c: &mut Config) {
+        c.mail.host = Some(String::from("127.0.0.1"));
+        c.mail.port = Some(self.port);
+        c.mail.tls = frameproof_server::config::MailTls::None;
+        c.mail.from = Some(String::from("Frameproof <review@frameproof.test>"));
+    }
+
+    /// The first message (received so far or within 20 s) sent to `to` that `pred` accepts; it
+    /// is taken out of the sink.
+    pub async fn take(&mut self, to: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            while let Ok(m) = self.rx.try_recv() {
+                self.seen.push(m);
+            }
+            if let Some(i) =
+                self.seen.iter().position(|m| m["to"].as_array().unwrap().iter().any(|t| t == to) && pred(m))
+            {
+                return self.seen.remove(i);
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            assert!(!left.is_zero(), "no mail to {to} arrived (saw {:?})", self.seen);
+            if let Ok(Some(m)) =
+                tokio::time::timeout(left.min(std::time::Duration::from_millis(200)), self.rx.recv()).await
+            {
+                self.seen.push(m);
+            }
+        }
+    }
+
+    /// Every message received so far to `to`.
+    pub fn all_to(&mut self, to: &str) -> Vec<Value> {
+        while let Ok(m) = self.rx.try_recv() {
+            self.seen.push(m);
+        }
+        self.seen.iter().filter(|m| m["to"].as_array().unwrap().iter().any(|t| t == to)).cloned().collect()
+    }
+}

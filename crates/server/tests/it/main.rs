@@ -11,6 +11,7 @@ mod events;
 mod ingest;
 mod openapi;
 mod review;
+mod shares;
 mod uploads;
 mod walk;
 mod web;
