@@ -162,6 +162,144 @@ try {
     await page.screenshot({ path: join(artifacts, 'review-comment.png'), fullPage: true });
   });
 
+  let shareUrl = '';
+  let guestPage = null;
+
+  await step('share dialog: a password-protected link that lets guests comment; the URL is shown once and copied', async () => {
+    await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Share' });
+    await dialog.getByLabel(/the asset, as new versions arrive/).check();
+    await dialog.getByLabel('Title guests see').fill('Hero film 15s for Client Co');
+    await dialog.getByLabel('Message').fill('Please check the logo size in the first second.');
+    assert(await dialog.getByLabel('Comment, reply and draw').isChecked(), 'guests may comment by default');
+    // Without mail on the server, deciding (which proves e-mails with a code) is refused, and said so by the option.
+    await dialog.getByLabel('Approve or request changes').check();
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    const needsMail = dialog.getByRole('group', { name: 'Guests may' }).getByRole('alert');
+    await needsMail.waitFor();
+    assert(/needs e-mail/.test(await needsMail.innerText()), await needsMail.innerText());
+    await page.screenshot({ path: join(artifacts, 'share-needs-mail.png') });
+    await dialog.getByLabel('Approve or request changes').uncheck();
+    await needsMail.waitFor({ state: 'detached' });
+    await dialog.getByLabel('Ask for a password').check();
+    await dialog.getByLabel('Link password').fill('open sesame');
+    await dialog.getByLabel('The link stops working on').check();
+    await dialog.getByLabel('Expiry hour').selectOption('18');
+    await page.screenshot({ path: join(artifacts, 'share-dialog.png') });
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    const urlField = dialog.getByLabel('Share link URL');
+    await urlField.waitFor();
+    shareUrl = await urlField.inputValue();
+    assert(/\/s\/[A-Za-z0-9_-]{20,}$/.test(shareUrl), `a share URL: ${shareUrl}`);
+    await dialog.getByText('This is the only time Frameproof shows it').waitFor();
+    await dialog.getByRole('button', { name: 'Copy', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Copied', exact: true }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert(copied === shareUrl, `the clipboard holds the URL: ${copied}`);
+    await page.screenshot({ path: join(artifacts, 'share-created.png') });
+    await dialog.getByRole('tab', { name: 'Links of this project' }).click();
+    const item = dialog.getByTestId('share-link').filter({ hasText: 'Hero film 15s for Client Co' });
+    await item.getByText('Active', { exact: true }).waitFor();
+    const facts = await item.innerText();
+    assert(/password/.test(facts) && /Expires/.test(facts) && /Comment/.test(facts), facts);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  await step('a guest in a fresh browser: the password (a wrong one is refused), name and e-mail, then the review', async () => {
+    const guest = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    guestPage = await guest.newPage();
+    const gp = guestPage;
+    await gp.goto(shareUrl);
+    await gp.getByRole('heading', { name: 'This link has a password' }).waitFor();
+    await gp.getByLabel('Password').fill('not it');
+    await gp.getByRole('button', { name: 'Continue' }).click();
+    const alert = gp.getByRole('alert');
+    await alert.waitFor();
+    assert(/password is wrong/i.test(await alert.innerText()), await alert.innerText());
+    await gp.screenshot({ path: join(artifacts, 'guest-password.png') });
+    await gp.getByLabel('Password').fill('open sesame');
+    await gp.getByRole('button', { name: 'Continue' }).click();
+    await gp.getByLabel('Your name').fill('Gina Guest');
+    await gp.getByLabel('E-mail').fill('gina@client.example');
+    await gp.getByRole('button', { name: 'Open' }).click();
+    await gp.getByTestId('link-name').filter({ hasText: 'Hero film 15s for Client Co' }).waitFor();
+    await gp.getByText('Please check the logo size in the first second.').waitFor();
+    await gp.getByTestId('timecode').waitFor();
+    assert((await gp.getByText('Reviewing as').innerText()).includes('Gina Guest'), 'the guest is named');
+    // What the link does not allow is not there: decisions, downloads, sharing, team-only, the trail.
+    for (const name of ['Approved', 'Share', 'Audit trail', 'Download', 'New version', 'Choose approvers…']) {
+      assert((await gp.getByRole('button', { name, exact: true }).count()) + (await gp.getByRole('link', { name, exact: true }).count()) === 0, `no ${name} for this guest`);
+    }
+    assert((await gp.getByLabel('Team only').count()) === 0, 'no team-only toggle for guests');
+    assert((await gp.getByRole('link', { name: 'Projects' }).count()) === 0, 'no workspace navigation for guests');
+    await gp.screenshot({ path: join(artifacts, 'guest-review.png') });
+  });
+
+  await step('the guest\'s frame comment reaches the producer live, under the guest\'s name', async () => {
+    const gp = guestPage;
+    await gp.locator('video').evaluate((v) => new Promise((r) => (v.readyState >= 2 ? r() : v.addEventListener('loadeddata', r, { once: true }))));
+    await gp.keyboard.press('Home');
+    for (let i = 0; i < 10; i++) await gp.keyboard.press('ArrowRight');
+    await gp.waitForFunction(() => document.querySelector('[data-testid="timecode"]')?.textContent?.trim() === '00:00:00:10');
+    await gp.getByLabel('Comment', { exact: true }).fill('Can the logo be bigger?');
+    await gp.getByRole('button', { name: 'Comment', exact: true }).click();
+    const mine = gp.getByTestId('comment').filter({ hasText: 'Can the logo be bigger?' });
+    await mine.waitFor();
+    const text = await mine.innerText();
+    assert(text.includes('00:00:00:10') && /\byou\b/.test(text), `the guest's own comment: ${text}`);
+    await gp.screenshot({ path: join(artifacts, 'guest-comment.png') });
+    const live = page.getByTestId('comment').filter({ hasText: 'Can the logo be bigger?' });
+    await live.waitFor();
+    const seen = await live.innerText();
+    assert(seen.includes('Gina Guest') && /guest/.test(seen) && seen.includes('00:00:00:10'), `the producer sees it: ${seen}`);
+  });
+
+  await step('the access log shows the guest opening the link and commenting', async () => {
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Share' });
+    await dialog.getByRole('tab', { name: 'Links of this project' }).click();
+    const item = dialog.getByTestId('share-link').filter({ hasText: 'Hero film 15s for Client Co' });
+    await item.getByText('Opened 1 time').waitFor();
+    await item.getByRole('button', { name: 'Access log' }).click();
+    const rows = dialog.getByTestId('access-entry');
+    await rows.filter({ hasText: 'Commented' }).waitFor();
+    const log = await rows.allInnerTexts();
+    const row = (action) => log.find((r) => r.includes(action)) ?? '';
+    assert(row('Opened').includes('Gina Guest') && row('Opened').includes('gina@client.example'), `opened: ${log}`);
+    assert(row('Commented').includes('Gina Guest') && row('Commented').includes('Hero film 15s'), `commented: ${log}`);
+    assert(row('Wrong password').includes('127.0.0.1'), `the wrong password is logged with the address: ${log}`);
+    await page.screenshot({ path: join(artifacts, 'access-log.png') });
+    await dialog.getByRole('button', { name: '← All links' }).click();
+  });
+
+  await step('revoking the link: the guest\'s next action shows that the link doesn\'t work', async () => {
+    const gp = guestPage;
+    await gp.getByLabel('Comment', { exact: true }).fill('One more thing');
+    const dialog = page.getByRole('dialog', { name: 'Share' });
+    const item = dialog.getByTestId('share-link').filter({ hasText: 'Hero film 15s for Client Co' });
+    page.once('dialog', (d) => d.accept());
+    await item.getByRole('button', { name: 'Revoke…' }).click();
+    await item.getByText('Revoked', { exact: true }).waitFor();
+    await gp.getByRole('button', { name: 'Comment', exact: true }).click();
+    await gp.getByRole('heading', { name: 'This link doesn\'t work' }).waitFor();
+    await gp.screenshot({ path: join(artifacts, 'guest-gone.png') });
+    await gp.context().close();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  await step('the asset\'s audit trail lists the guest\'s comment', async () => {
+    await page.getByRole('link', { name: 'Audit trail' }).click();
+    await page.getByRole('heading', { name: 'Audit trail of Hero film 15s' }).waitFor();
+    const entry = page.getByTestId('audit-entry').filter({ hasText: 'Can the logo be bigger?' });
+    await entry.waitFor();
+    const text = await entry.innerText();
+    assert(text.includes('Gina Guest') && text.includes('Commented') && /[0-9a-f]{12}…/.test(text), text);
+    await page.screenshot({ path: join(artifacts, 'audit.png'), fullPage: true });
+    await page.goBack();
+    await page.getByTestId('timecode').waitFor();
+  });
+
   await step('another person\'s comment arrives live; approving and locking seal the version', async () => {
     const asset = new URL(page.url()).pathname.split('/')[2];
     const other = await page.context().newPage();

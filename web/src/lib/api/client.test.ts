@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiFailure, call, toFailure } from './client';
+import { ApiFailure, answer, call, toFailure, watchFailures } from './client';
 
 describe('toFailure', () => {
   it('reads the error shape', () => {
@@ -21,5 +21,26 @@ describe('call', () => {
     await expect(bad).rejects.toMatchObject({ status: 403, code: 'forbidden' });
     const down = call(Promise.reject(new TypeError('fetch failed')));
     await expect(down).rejects.toMatchObject({ code: 'network' });
+  });
+});
+
+describe('answer and watchFailures', () => {
+  it('answers the status with the data', async () => {
+    const r = answer(Promise.resolve({ data: { code: 'verification-sent' }, response: new Response(null, { status: 202 }) }));
+    await expect(r).resolves.toEqual({ status: 202, data: { code: 'verification-sent' } });
+  });
+  it('reads Retry-After and tells the watchers', async () => {
+    const seen: string[] = [];
+    const stop = watchFailures((f) => seen.push(f.code));
+    const limited = answer(
+      Promise.resolve({
+        error: { code: 'too-many-attempts', message: 'too many failed attempts; try again in 42 s' },
+        response: new Response(null, { status: 429, headers: { 'Retry-After': '42' } }),
+      }),
+    );
+    await expect(limited).rejects.toMatchObject({ status: 429, retryAfter: 42 });
+    stop();
+    await expect(call(Promise.reject(new TypeError('down')))).rejects.toMatchObject({ code: 'network' });
+    expect(seen).toEqual(['too-many-attempts']);
   });
 });

@@ -11,6 +11,8 @@ export type Member = Schemas['MemberView'];
 export type Invite = Schemas['InviteView'];
 export type User = Schemas['UserView'];
 export type Role = Schemas['Role'];
+export type ShareLink = Schemas['ShareLinkView'];
+export type GuestSession = Schemas['GuestSessionView'];
 
 export const api = createClient<paths>({ baseUrl: '' });
 
@@ -21,31 +23,57 @@ export class ApiFailure extends Error {
     readonly code: string,
     message: string,
     readonly requestId: string | null,
+    /** Seconds to wait before trying again (a 429's `Retry-After`). */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
 }
 
 /** Reads an error body (`{code, message, request_id}`) or explains a non-JSON failure. */
-export function toFailure(status: number, body: unknown): ApiFailure {
+export function toFailure(status: number, body: unknown, retryAfter: string | null = null): ApiFailure {
+  const wait = retryAfter && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : null;
   if (body && typeof body === 'object' && 'code' in body && 'message' in body) {
     const b = body as { code: unknown; message: unknown; request_id?: unknown };
-    return new ApiFailure(status, String(b.code), String(b.message), b.request_id ? String(b.request_id) : null);
+    return new ApiFailure(status, String(b.code), String(b.message), b.request_id ? String(b.request_id) : null, wait);
   }
   if (status === 0) return new ApiFailure(0, 'network', 'The server could not be reached. Check your connection.', null);
   return new ApiFailure(status, 'unexpected', `The server answered ${status}.`, null);
+}
+
+const watchers = new Set<(f: ApiFailure) => void>();
+
+/**
+ * Hears every failure `call` throws (a guest's page listens for `link-not-found`: the link was
+ * revoked or expired, whatever was asked). Answers the function that stops listening.
+ */
+export function watchFailures(fn: (f: ApiFailure) => void): () => void {
+  watchers.add(fn);
+  return () => watchers.delete(fn);
+}
+
+function failed(f: ApiFailure): ApiFailure {
+  for (const w of watchers) w(f);
+  return f;
 }
 
 /** Unwraps an openapi-fetch result: the data, or an ApiFailure thrown. */
 export async function call<T>(
   p: Promise<{ data?: T; error?: unknown; response: Response }>,
 ): Promise<T> {
+  return (await answer(p)).data;
+}
+
+/** Like `call`, with the status too (for routes whose 2xx answers differ, like 201 and 202). */
+export async function answer<T>(
+  p: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<{ status: number; data: T }> {
   let r;
   try {
     r = await p;
   } catch {
-    throw toFailure(0, null);
+    throw failed(toFailure(0, null));
   }
-  if (r.response.ok) return r.data as T;
-  throw toFailure(r.response.status, r.error);
+  if (r.response.ok) return { status: r.response.status, data: r.data as T };
+  throw failed(toFailure(r.response.status, r.error, r.response.headers.get('retry-after')));
 }
