@@ -3,6 +3,7 @@
 
 mod admin;
 mod config;
+mod remote;
 mod verify;
 
 use std::net::SocketAddr;
@@ -88,6 +89,16 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// From a running server (--server, --token): marker files and the printable report.
+    Export {
+        #[command(subcommand)]
+        command: remote::ExportCommand,
+    },
+    /// Into a running server (--server, --token): markers from editing software as comments.
+    Import {
+        #[command(subcommand)]
+        command: remote::ImportCommand,
     },
 }
 
@@ -265,6 +276,8 @@ async fn run(cli: Cli) -> Result<()> {
             state.store().close().await;
             out(&format!("{}\n", line?))
         }
+        Command::Export { command } => remote::export(command).await,
+        Command::Import { command } => remote::import(command).await,
         Command::Openapi => {
             let doc =
                 frameproof_server::routes::openapi().to_pretty_json().context("rendering the OpenAPI document")?;

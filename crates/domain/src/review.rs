@@ -45,6 +45,16 @@ impl Decision {
         Decision::ALL.into_iter().find(|d| d.as_str() == s)
     }
 
+    /// How people read it (reports, mail).
+    pub fn label(self) -> &'static str {
+        match self {
+            Decision::Approved => "Approved",
+            Decision::ApprovedWithChanges => "Approved with changes",
+            Decision::ChangesRequested => "Changes requested",
+            Decision::Rejected => "Rejected",
+        }
+    }
+
     /// Weight in the aggregate: the strongest objection wins.
     fn weight(self) -> u8 {
         match self {

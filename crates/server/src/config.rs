@@ -84,7 +84,7 @@ pub struct LimitsConfig {
     pub share_password_attempts: i64,
     /// The window for counting wrong share-link passwords, in seconds.
     pub share_password_window_secs: i64,
-    /// A guest session lasts this long (and never past its link's expiry).
+    /// A guest session lasts this long (its link's expiry and revocation apply on every request).
     pub guest_session_hours: i64,
     /// At most one mention digest per person this often, in seconds.
     pub mention_digest_secs: i64,

@@ -33,6 +33,8 @@ pub async fn run_once(state: &AppState) -> Result<u64, frameproof_store::StoreEr
     // Share-link password failures back off over an hour, so keep at least that much.
     let keep_ms = (limits.login_failure_window_secs * 1000).max(3_600_000);
     accounts::prune_login_failures(&mut tx, now - keep_ms).await?;
+    // Sent mail holds working links in clear: keep it an hour for operators, no longer.
+    frameproof_store::mail::prune_sent(&mut tx, now - 3_600_000).await?;
     tx.commit().await?;
     for v in gone {
         let keys = (BlobKey::new(v.original_key), BlobKey::new(format!("derived/{}", v.id)));

@@ -15,6 +15,7 @@ pub mod events;
 pub mod extract;
 pub mod guests;
 pub mod housekeeping;
+pub mod html;
 pub mod hub;
 pub mod keys;
 pub mod mail;
@@ -207,7 +208,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         .map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
     let state = AppState::new(store, blobs, config, clock, format!("http://{addr}"))
-        .map_err(|e| StartError::Media(format!("loading the media-URL key: {e}")))?;
+        .map_err(|e| StartError::Media(format!("loading the server keys or the mail settings: {e}")))?;
     let (stop, mut stopped) = watch::channel(false);
     let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {

@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use crate::config::{MailConfig, MailTls};
 use crate::error::ApiResult;
+use crate::html::escape;
 use crate::state::AppState;
 
 /// A message is tried this many times before it is left in the outbox with its last error.
@@ -83,22 +84,6 @@ impl Mailer {
 
 // ---------------------------------------------------------------------------------------------
 // Writing mail
-
-/// Escapes text for HTML (element content and quoted attributes).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// One line of a subject: no line breaks, bounded.
 fn subject_text(s: &str) -> String {
@@ -317,7 +302,11 @@ pub async fn send_due(state: &AppState, mailer: &Mailer) -> ApiResult<usize> {
             }
             Err(e) => {
                 let wait = 30_000i64 << m.attempts.clamp(0, 10);
-                tracing::warn!(to = %m.to_addr, kind = %m.kind, attempt = m.attempts + 1, error = %e, "sending mail failed; will retry");
+                if m.attempts + 1 >= MAX_ATTEMPTS {
+                    tracing::error!(to = %m.to_addr, kind = %m.kind, attempts = m.attempts + 1, error = %e, "sending mail failed; giving up (it stays in mail_outbox)");
+                } else {
+                    tracing::warn!(to = %m.to_addr, kind = %m.kind, attempt = m.attempts + 1, error = %e, "sending mail failed; will retry");
+                }
                 outbox::mark_failed(&mut tx, m.id, e, state.now().0 + wait).await?;
             }
         }
@@ -354,11 +343,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escaping_leaves_no_markup() {
-        assert_eq!(
-            escape("<script>alert('x')</script> & \"q\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
-        );
+    fn paragraphs_keep_line_breaks_and_no_markup() {
         assert_eq!(paragraphs("a\n<b>"), "a<br>\n&lt;b&gt;");
     }
 

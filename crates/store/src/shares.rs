@@ -428,6 +428,14 @@ pub async fn viewer_count(c: &mut Conn, link: ShareLinkId) -> Result<i64> {
         .await?)
 }
 
+/// Guest sessions opened on a link.
+pub async fn open_count(c: &mut Conn, link: ShareLinkId) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM share_access_log WHERE link_id = $1 AND action = 'opened'")
+        .bind(link.0)
+        .fetch_one(c)
+        .await?)
+}
+
 pub async fn add_viewer(c: &mut Conn, link: ShareLinkId, email: &str, now: i64) -> Result<()> {
     sqlx::query("INSERT INTO share_link_viewers (link_id, email, first_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(link.0)

@@ -12,4 +12,5 @@ mod audit;
 mod backup;
 mod crash;
 mod help;
+mod interchange;
 mod uploads_crash;

@@ -87,7 +87,7 @@ pub(crate) fn read(text: &str, placer: &Placer) -> Result<Vec<ImportedMarker>, I
             frame_in,
             frame_out,
             text: fields[4].to_owned(),
-            label: (!user.is_empty()).then(|| user.to_owned()),
+            label: (!user.is_empty() && user != ANONYMOUS_USER).then(|| user.to_owned()),
         };
         markers.push(marker).map_err(err)?;
     }

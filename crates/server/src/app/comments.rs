@@ -77,6 +77,14 @@ pub struct CommentView {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub reply_count: i64,
+    /// The caller wrote it (so may edit and delete it). A guest's comments are theirs in the
+    /// session that wrote them.
+    #[serde(default)]
+    pub mine: bool,
+    /// The guest session that wrote it (never shown; decides `mine`).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub guest_session: Option<Uuid>,
     /// Replies, oldest first (threads only; empty on replies).
     #[schema(no_recursion)]
     pub replies: Vec<CommentView>,
@@ -125,6 +133,8 @@ fn view(v: &VersionRow, r: &CommentRow) -> CommentView {
         created_at: Timestamp(r.created_at),
         updated_at: Timestamp(r.updated_at),
         reply_count: r.reply_count,
+        mine: false,
+        guest_session: r.guest_session_id,
         replies: Vec::new(),
     }
 }
@@ -139,8 +149,21 @@ pub fn hide_emails(views: &mut [CommentView], keep: Option<&str>) {
     }
 }
 
-/// Shapes views for the caller: a guest sees no other guest's e-mail.
+/// Marks what the caller wrote.
+fn mark_mine(caller: &Caller, views: &mut [CommentView]) {
+    for v in views {
+        v.mine = match caller {
+            Caller::User(p) => v.author.id == Some(p.user_id),
+            Caller::Guest(g) => v.guest_session == Some(g.session.id.0),
+        };
+        mark_mine(caller, &mut v.replies);
+    }
+}
+
+/// Shapes views for the caller: what they wrote is marked, and a guest sees no other guest's
+/// e-mail.
 fn for_caller(caller: &Caller, mut views: Vec<CommentView>) -> Vec<CommentView> {
+    mark_mine(caller, &mut views);
     if let Some(g) = caller.guest() {
         hide_emails(&mut views, Some(&g.session.email));
     }
@@ -221,6 +244,7 @@ fn no_guest_mentions(caller: &Caller, mentions: &[UserId]) -> ApiResult<()> {
 /// What follows a new comment in its transaction: the mentioned members' mail digest, and the
 /// guest's access log.
 async fn after_comment(
+    state: &AppState,
     c: &mut Conn,
     caller: &Caller,
     v: &VersionRow,
@@ -228,7 +252,10 @@ async fn after_comment(
     mentions: &[UserId],
     now: i64,
 ) -> ApiResult<()> {
-    frameproof_store::mail::queue_mentions(&mut *c, mentions, row.id, now).await?;
+    // Mention digests go out by mail: without mail nothing would ever drain the queue.
+    if state.mailer().is_some() {
+        frameproof_store::mail::queue_mentions(&mut *c, mentions, row.id, now).await?;
+    }
     if let Some(g) = caller.guest() {
         crate::app::shares::log(
             &mut *c,
@@ -356,7 +383,7 @@ pub async fn create(state: &AppState, caller: &Caller, id: VersionId, req: Creat
     let row = comments::get(&mut tx, cid).await?.ok_or_else(ApiError::not_found)?;
     let out = view(&v, &row);
     announce(&mut tx, event::COMMENT_CREATED, now, caller, &project, &v, &out).await?;
-    after_comment(&mut tx, caller, &v, &row, &mentions, now).await?;
+    after_comment(state, &mut tx, caller, &v, &row, &mentions, now).await?;
     tx.commit().await?;
     Ok(for_caller(caller, vec![out]).remove(0))
 }
@@ -412,7 +439,7 @@ pub async fn reply(state: &AppState, caller: &Caller, id: CommentId, req: Create
     let row = comments::get(&mut tx, cid).await?.ok_or_else(ApiError::not_found)?;
     let out = view(&v, &row);
     announce(&mut tx, event::COMMENT_CREATED, now, caller, &project, &v, &out).await?;
-    after_comment(&mut tx, caller, &v, &row, &mentions, now).await?;
+    after_comment(state, &mut tx, caller, &v, &row, &mentions, now).await?;
     tx.commit().await?;
     Ok(for_caller(caller, vec![out]).remove(0))
 }
@@ -507,9 +534,13 @@ pub struct EditComment {
 pub async fn edit(state: &AppState, caller: &Caller, id: CommentId, req: EditComment) -> ApiResult<CommentView> {
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
-    let (row, v, _, project, _) = reach(&mut tx, caller, id).await?;
+    let (row, v, _, project, grant) = reach(&mut tx, caller, id).await?;
     require_not_archived(&project)?;
     require_unlocked(&v)?;
+    if grant.guest().is_some() {
+        // A link whose comment permission was taken away no longer edits either.
+        grant.require(Action::Comment)?;
+    }
     if let Some(m) = &req.mentions {
         no_guest_mentions(caller, m)?;
     }
@@ -574,6 +605,9 @@ pub async fn delete(state: &AppState, caller: &Caller, id: CommentId) -> ApiResu
     let (row, v, _, project, grant) = reach(&mut tx, caller, id).await?;
     require_not_archived(&project)?;
     require_unlocked(&v)?;
+    if grant.guest().is_some() {
+        grant.require(Action::Comment)?;
+    }
     if !is_author(caller, &row) && !grant.role().is_ok_and(|r| r.allows(Action::ManageLocks)) {
         return Err(ApiError::forbidden("only its author (or an owner or admin) deletes a comment"));
     }

@@ -89,6 +89,8 @@ pub struct LinkPreview {
     pub verification_required: bool,
     /// The link's title (absent while a password guards it).
     pub name: Option<String>,
+    /// This browser's open session on the link, when it has one (the guest goes straight in).
+    pub session: Option<GuestSessionView>,
 }
 
 fn client_ip(client: &ClientInfo) -> String {
@@ -129,13 +131,20 @@ async fn live_link(c: &mut Conn, token: &str, now: i64) -> ApiResult<LinkRow> {
 
 /// The link's page: whether it needs a password and a proven e-mail. Unknown, expired and
 /// revoked links are 404 `link-not-found` alike.
-pub async fn preview(state: &AppState, token: &str) -> ApiResult<LinkPreview> {
-    let mut c = state.store().reader().await?;
-    let link = live_link(&mut c, token, state.now().0).await?;
+pub async fn preview(state: &AppState, token: &str, session_token: Option<&str>) -> ApiResult<LinkPreview> {
+    let link = {
+        let mut c = state.store().reader().await?;
+        live_link(&mut c, token, state.now().0).await?
+    };
+    let session = match session_token {
+        Some(t) => guests::resolve(state, t, None).await.ok().filter(|g| g.link.id == link.id).map(|g| current(&g)),
+        None => None,
+    };
     Ok(LinkPreview {
         password_required: link.password_hash.is_some(),
         verification_required: guests::needs_verification(&link),
-        name: link.password_hash.is_none().then(|| link.name.clone()),
+        name: (link.password_hash.is_none() || session.is_some()).then(|| link.name.clone()),
+        session,
     })
 }
 
@@ -334,7 +343,11 @@ pub async fn verify(
         return Err(link_not_found());
     };
     if session.code_attempts >= CODE_TRIES {
-        return Err(ApiError::too_many_attempts(1).with_code("too-many-attempts"));
+        shares::end_session(&mut tx, session.id, now).await?;
+        tx.commit().await?;
+        let mut e = ApiError::too_many_attempts(1);
+        e.message = String::from("too many wrong codes; open the link again for a new one");
+        return Err(e);
     }
     if now >= until {
         return Err(ApiError::bad_request("code-expired", "the code has expired; open the link again for a new one"));
@@ -347,7 +360,7 @@ pub async fn verify(
         return Err(ApiError::bad_request(
             "code-wrong",
             if left > 0 {
-                format!("that code is wrong; {left} tries left")
+                format!("that code is wrong; {left} {} left", if left == 1 { "try" } else { "tries" })
             } else {
                 String::from("that code is wrong; open the link again for a new one")
             },
@@ -372,12 +385,19 @@ pub fn current(g: &Guest) -> GuestSessionView {
     session_view(&g.session, &g.link)
 }
 
-/// Ends the guest's session (the cookie is cleared by the route).
-pub async fn leave(state: &AppState, g: &Guest) -> ApiResult<()> {
+/// Ends the guest session a cookie carries, open or still waiting for its code (the route
+/// clears the cookie). An unknown or ended session is 404 `link-not-found`.
+pub async fn leave(state: &AppState, session_token: &str, client: &ClientInfo) -> ApiResult<()> {
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
-    shares::end_session(&mut tx, g.session.id, now).await?;
-    super::shares::log(&mut tx, g, "left", (None, None), &serde_json::json!({}), now).await?;
+    let session =
+        shares::session_by_hash(&mut tx, &auth::hash_token(session_token)).await?.ok_or_else(link_not_found)?;
+    if !shares::end_session(&mut tx, session.id, now).await? {
+        return Err(link_not_found());
+    }
+    if let Some(link) = shares::link(&mut tx, session.link_id).await? {
+        log_entry(&mut tx, &link, Some(&session), &client_ip(client), "left", (None, None), now).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -416,14 +436,8 @@ pub async fn assets(state: &AppState, g: &Guest, q: GuestAssetParams) -> ApiResu
     Ok(Page { items, next_cursor })
 }
 
-/// Whether a guest may download (`original` or `proxy`), and the access-log line when so.
-pub async fn log_download(
-    state: &AppState,
-    g: &Guest,
-    original: bool,
-    asset: AssetId,
-    version: VersionId,
-) -> ApiResult<()> {
+/// Refuses (403) a download the guest's link does not allow.
+pub fn may_download(g: &Guest, original: bool) -> ApiResult<()> {
     let allowed = if original { g.may(Action::DownloadOriginal) } else { g.link.can_download_proxy };
     if !allowed {
         return Err(ApiError::forbidden(if original {
@@ -432,6 +446,17 @@ pub async fn log_download(
             "this link does not let you download"
         }));
     }
+    Ok(())
+}
+
+/// The access-log line of a guest's download.
+pub async fn log_download(
+    state: &AppState,
+    g: &Guest,
+    original: bool,
+    asset: AssetId,
+    version: VersionId,
+) -> ApiResult<()> {
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
     let action = if original { "downloaded-original" } else { "downloaded-proxy" };

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod comments;
 pub mod folders;
 pub mod guests;
+pub mod interchange;
 pub mod projects;
 pub mod review;
 pub mod shares;

@@ -537,6 +537,16 @@ pub async fn set_approvers(
             ));
         }
     }
+    let kept_guests = match &guests {
+        Some(g) => g.len(),
+        None => frameproof_store::shares::guest_approvers(&mut tx, asset.id).await?.len(),
+    };
+    if users.len() + kept_guests > MAX_APPROVERS {
+        return Err(ApiError::bad_request(
+            "too-many-approvers",
+            format!("an asset may have at most {MAX_APPROVERS} required approvers, members and guests together"),
+        ));
+    }
     rstore::set_approvers(&mut tx, asset.id, &users, p.user_id, now).await?;
     if let Some(g) = &guests {
         frameproof_store::shares::set_guest_approvers(&mut tx, asset.id, g, p.user_id, now).await?;

@@ -144,9 +144,8 @@ fn view(l: &LinkRow, asset_ids: Vec<AssetId>, now: i64) -> ShareLinkView {
 async fn full_view(c: &mut Conn, l: &LinkRow, now: i64) -> ApiResult<ShareLinkView> {
     let ids = if l.scope == "list" { shares::list_assets(c, l.id).await? } else { Vec::new() };
     let mut out = view(l, ids, now);
-    if out.viewers == 0 && out.opens == 0 {
-        out.viewers = shares::viewer_count(c, l.id).await?;
-    }
+    out.viewers = shares::viewer_count(c, l.id).await?;
+    out.opens = shares::open_count(c, l.id).await?;
     Ok(out)
 }
 

@@ -385,7 +385,10 @@ pub async fn compare(state: &AppState, caller: &Caller, id: AssetId, q: CompareP
     };
     let (older, newer) = if a.number <= b.number { (a, b) } else { (b, a) };
     let open = frameproof_store::comments::open_threads(&mut c, older.id, !grant.is_team()).await?;
-    let older_open_comments = super::comments::views(&older, &open, &[]);
+    let mut older_open_comments = super::comments::views(&older, &open, &[]);
+    if let Some(g) = grant.guest() {
+        super::comments::hide_emails(&mut older_open_comments, Some(&g.session.email));
+    }
     let mut signed = Vec::new();
     for v in [&older, &newer] {
         let r = versions::renditions(&mut c, v.id).await?;

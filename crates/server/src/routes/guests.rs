@@ -41,9 +41,10 @@ pub struct LinkToken {
     responses((status = 200, body = LinkPreview), (status = 404, description = "link-not-found", body = ErrorBody)))]
 pub async fn preview_link(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LinkToken>,
 ) -> ApiResult<Json<LinkPreview>> {
-    Ok(Json(guests::preview(&state, req.token.trim()).await?))
+    Ok(Json(guests::preview(&state, req.token.trim(), auth::guest_token(&state, &headers)).await?))
 }
 
 /// Answer to a guest session that waits for its mailed code.
@@ -119,8 +120,15 @@ pub async fn current_session(caller: Caller) -> ApiResult<Json<GuestSessionView>
 /// Ends the guest's session and clears the guest cookie.
 #[utoipa::path(delete, path = "/api/v1/guest/session", tag = "guests",
     responses((status = 204), (status = 404, description = "link-not-found", body = ErrorBody)))]
-pub async fn leave_session(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
-    guests::leave(&state, guest(&caller)?).await?;
+pub async fn leave_session(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    method: axum::http::Method,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    let token = auth::guest_token(&state, &headers).ok_or_else(guests_link_not_found)?;
+    auth::check_origin(&state, &method, &headers, true)?;
+    guests::leave(&state, token, &client).await?;
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, auth::guest_cookie(&state, "", 0))]))
 }
 

@@ -91,15 +91,28 @@ pub async fn frame_still(
         frame.strip_suffix(".jpg").unwrap_or(&frame).parse().map_err(|_| {
             ApiError::bad_request("invalid-frame", "name a frame as N.jpg, with N a whole number from 0")
         })?;
-    let (v, proxy) = {
+    let v = {
         let mut c = state.store().reader().await?;
-        let (v, _, _, _) = reach_for(&mut c, &p, id).await?;
-        let proxy = versions::renditions(&mut c, id)
+        reach_for(&mut c, &p, id).await?.0
+    };
+    let bytes = still(&state, &v, n).await?;
+    let mut resp = Response::new(Body::from(bytes));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
+    Ok(resp.into_response())
+}
+
+/// Exactly frame `n` of a video version's proxy as JPEG bytes, made on first use and cached as
+/// derived media (it counts against the workspace's storage).
+pub async fn still(state: &AppState, v: &versions::VersionRow, n: u64) -> ApiResult<Vec<u8>> {
+    let id = v.id;
+    let proxy = {
+        let mut c = state.store().reader().await?;
+        versions::renditions(&mut c, id)
             .await?
             .into_iter()
             .filter(|r| r.name.starts_with("proxy_") && r.content_type == "video/mp4")
-            .min_by_key(|r| r.width.unwrap_or(i64::MAX));
-        (v, proxy)
+            .min_by_key(|r| r.width.unwrap_or(i64::MAX))
     };
     let (Some(proxy), Some(num), Some(den), Some(frames)) = (proxy, v.rate_num, v.rate_den, v.frame_count) else {
         return Err(ApiError::conflict("not-playable", "this version has no video proxy yet"));
@@ -136,11 +149,7 @@ pub async fn frame_still(
         }
         tx.commit().await?;
     }
-    let bytes = tokio::fs::read(state.blobs().path(&key)).await.map_err(ApiError::internal)?;
-    let mut resp = Response::new(Body::from(bytes));
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
-    Ok(resp.into_response())
+    tokio::fs::read(state.blobs().path(&key)).await.map_err(ApiError::internal)
 }
 
 /// Which file to download.
@@ -186,7 +195,7 @@ pub async fn download(
         (v, asset, grant, proxy)
     };
     match grant.guest() {
-        Some(g) => crate::app::guests::log_download(&state, g, original, asset.id, v.id).await?,
+        Some(g) => crate::app::guests::may_download(g, original)?,
         None if original => grant.require(frameproof_domain::Action::DownloadOriginal)?,
         None => {}
     }
@@ -201,6 +210,14 @@ pub async fn download(
     let path = state.blobs().path(&BlobKey::new(key).map_err(ApiError::internal)?);
     if !path.is_file() {
         return Err(ApiError::not_found());
+    }
+    // One access-log line per download, not one per Range request of it.
+    let first_part =
+        req.headers().get(header::RANGE).and_then(|r| r.to_str().ok()).is_none_or(|r| r.trim().starts_with("bytes=0-"));
+    if let Some(g) = grant.guest()
+        && first_part
+    {
+        crate::app::guests::log_download(&state, g, original, asset.id, v.id).await?;
     }
     let mut resp =
         tower_http::services::ServeFile::new(path).oneshot(req).await.map_err(ApiError::internal)?.map(Body::new);

@@ -8,6 +8,7 @@ pub mod comments;
 pub mod events;
 pub mod folders;
 pub mod guests;
+pub mod interchange;
 pub mod media;
 pub mod projects;
 pub mod review;
@@ -52,6 +53,7 @@ Authenticate with the session cookie (browser; state-changing requests must carr
         (name = "review", description = "Decisions, required approvers, approval locks, receipts, keys, the audit trail"),
         (name = "share-links", description = "Share links (scope, permissions, expiry, password, domains, viewers), their access logs, recipient lists"),
         (name = "guests", description = "Guests: opening a share link, proving an e-mail, the guest session and its assets"),
+        (name = "interchange", description = "Comments out as marker files for editing software, markers in as comments, the printable report"),
         (name = "system", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -89,6 +91,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(media::router())
         .merge(shares::router())
         .merge(guests::router())
+        .merge(interchange::router())
 }
 
 /// The OpenAPI document (what `GET /api/v1/openapi.json` and `frameproof openapi` print).

@@ -146,6 +146,8 @@ fn guest_rule(method: &str, path: &str) -> Option<&'static str> {
         | ("get", "/api/v1/comments/{id}")
         | ("get", "/api/v1/comments/{id}/history")
         | ("get", "/api/v1/events")
+        | ("get", "/api/v1/versions/{id}/markers")
+        | ("get", "/api/v1/versions/{id}/report")
         | ("get", "/api/v1/guest/session")
         | ("get", "/api/v1/guest/assets") => "view",
         ("post", "/api/v1/versions/{id}/comments") | ("post", "/api/v1/comments/{id}/replies") => "comment",
@@ -165,6 +167,7 @@ fn request_extras(method: &str, path: &str, version: &str, asset: &str) -> (Stri
         ("get", "/api/v1/assets/{id}/compare") => (format!("?a={version}&b={version}"), Value::Null),
         ("get", "/api/v1/events") => (format!("?asset={asset}"), Value::Null),
         ("get", "/api/v1/versions/{id}/download") => (String::from("?file=proxy"), Value::Null),
+        ("get", "/api/v1/versions/{id}/markers") => (String::from("?format=csv"), Value::Null),
         ("post", "/api/v1/versions/{id}/comments") => (String::new(), json!({"body": "guest note", "frame": 3})),
         ("post", "/api/v1/comments/{id}/replies") => (String::new(), json!({"body": "guest reply"})),
         ("patch", "/api/v1/comments/{id}") => (String::new(), json!({"body": "edited"})),
@@ -381,7 +384,10 @@ async fn password_guessing_is_limited_per_link_and_per_address() {
     let token = url.rsplit('/').next().unwrap().to_owned();
     let anon = Api::anonymous(&w.srv.url);
     let preview = anon.post_ok("/api/v1/guest/links/preview", json!({"token": token}), StatusCode::OK).await;
-    assert_eq!(preview, json!({"password_required": true, "verification_required": false, "name": null}));
+    assert_eq!(
+        preview,
+        json!({"password_required": true, "verification_required": false, "name": null, "session": null})
+    );
     let try_pw = |pw: Option<&'static str>| {
         let api = Api::browser(&w.srv.url);
         let token = token.clone();
@@ -655,12 +661,19 @@ async fn a_guest_never_sees_team_only_threads() {
         )
         .await;
     assert_eq!(mine["author"], json!({"id": null, "name": "Gina Guest", "kind": "guest", "email": "gina@client.test"}));
+    assert_eq!(mine["mine"], true);
+    // The guest's browser goes straight back in: the preview names its open session.
+    let back = guest
+        .post_ok("/api/v1/guest/links/preview", json!({"token": url.rsplit('/').next().unwrap()}), StatusCode::OK)
+        .await;
+    assert_eq!(back["session"]["email"], "gina@client.test");
     assert_eq!(mine["body"], "<b>bold</b> move", "stored as written");
     let as_member = w.owner.get_ok(&format!("/api/v1/comments/{}", s(&mine["id"]))).await;
     assert_eq!(as_member["author"]["email"], "gina@client.test");
     let other = w.guest(&url, "other@client.test", None).await;
     let seen_by_other = other.get_ok(&format!("/api/v1/comments/{}", s(&mine["id"]))).await;
     assert!(seen_by_other["author"].get("email").is_none(), "{seen_by_other}");
+    assert_eq!(seen_by_other["mine"], false);
     let (st, _) = other.patch(&format!("/api/v1/comments/{}", s(&mine["id"])), json!({"body": "hijack"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     let edited = guest.patch(&format!("/api/v1/comments/{}", s(&mine["id"])), json!({"body": "bigger logo"})).await;
@@ -809,4 +822,95 @@ async fn options_that_need_mail_are_refused_without_it() {
         let (st, err) = owner.post("/api/v1/share-links", body.clone()).await;
         assert_eq!((st, s(&err["code"])), (StatusCode::BAD_REQUEST, code.to_owned()), "{body}: {err}");
     }
+}
+
+#[tokio::test]
+async fn marker_files_and_reports_through_a_link_leave_out_the_teams_threads() {
+    let mut w = World::new().await;
+    let v = w.a_v2.clone();
+    w.owner
+        .post_ok(
+            &format!("/api/v1/versions/{v}/comments"),
+            json!({"body": "cut here", "frame": 3}),
+            StatusCode::CREATED,
+        )
+        .await;
+    w.owner
+        .post_ok(
+            &format!("/api/v1/versions/{v}/comments"),
+            json!({"body": "internal pricing", "frame": 4, "team_only": true}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let (_, url) = w.link(json!({"asset_id": w.a})).await;
+    let guest = w.guest(&url, "gina@client.test", None).await;
+    for format in ["resolve-edl", "fcpxml", "fcp7-xml", "avid-txt", "otio", "csv", "txt", "ae-jsx"] {
+        let path = format!("/api/v1/versions/{v}/markers?format={format}");
+        for (who, api, team) in [("guest", &guest, false), ("owner", &w.owner, true)] {
+            let r = api.request(Method::GET, &path).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{who} {format}");
+            assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+            let body = r.text().await.unwrap();
+            assert!(body.contains("cut here"), "{who} {format}: {body}");
+            assert_eq!(body.contains("internal pricing"), team, "{who} {format}: {body}");
+        }
+    }
+    let report = guest.request(Method::GET, &format!("/api/v1/versions/{v}/report")).send().await.unwrap();
+    assert_eq!(report.status(), StatusCode::OK);
+    assert!(report.headers()["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+    let html = report.text().await.unwrap();
+    assert!(html.contains("cut here") && !html.contains("internal pricing"));
+    assert!(html.contains("data:image/jpeg;base64,"), "the report embeds each comment's still");
+    // Guests export; they do not import.
+    let (st, _) = guest
+        .send(guest.request(Method::POST, &format!("/api/v1/versions/{v}/markers")).body("Frame,Text\n1,x\n"))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // Hostile files are refused whole.
+    let count = |api: Api, v: String| async move {
+        api.get_ok(&format!("/api/v1/versions/{v}/comments")).await["items"].as_array().unwrap().len()
+    };
+    let before = count(w.owner.clone(), v.clone()).await;
+    let bomb = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;\">]>\n<xmeml version=\"5\"><sequence><name>&lol2;</name></sequence></xmeml>\n";
+    let (st, err) = w
+        .owner
+        .send(w.owner.request(Method::POST, &format!("/api/v1/versions/{v}/markers?format=fcp7-xml")).body(bomb))
+        .await;
+    assert_eq!((st, s(&err["code"])), (StatusCode::BAD_REQUEST, String::from("xml-dtd")), "{err}");
+    let junk: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let (st, err) =
+        w.owner.send(w.owner.request(Method::POST, &format!("/api/v1/versions/{v}/markers")).body(junk)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{err}");
+    let big = vec![b'x'; 17 << 20];
+    let r = w.owner.request(Method::POST, &format!("/api/v1/versions/{v}/markers?format=csv")).body(big).send().await;
+    if let Ok(r) = r {
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let past_end = "Frame,Text\n1,fine\n99999,too far\n";
+    let (st, err) = w
+        .owner
+        .send(w.owner.request(Method::POST, &format!("/api/v1/versions/{v}/markers?format=csv")).body(past_end))
+        .await;
+    assert_eq!((st, s(&err["code"])), (StatusCode::BAD_REQUEST, String::from("past-end")), "{err}");
+    assert!(s(&err["message"]).contains("line 3"), "{err}");
+    assert_eq!(count(w.owner.clone(), v.clone()).await, before, "nothing half-imported");
+    // A dry run lists, and creates nothing; a good file lands on its frames by the importer.
+    let good = "Frame,Frame Out,Text\n2,,from the edit\n5,9,range note\n";
+    let preview = w
+        .owner
+        .send(w.owner.request(Method::POST, &format!("/api/v1/versions/{v}/markers?dry_run=true")).body(good))
+        .await;
+    assert_eq!(preview.0, StatusCode::OK, "{}", preview.1);
+    assert_eq!(preview.1["format"], "csv");
+    assert_eq!(preview.1["markers"].as_array().unwrap().len(), 2);
+    assert_eq!(count(w.owner.clone(), v.clone()).await, before);
+    let done = w.owner.send(w.owner.request(Method::POST, &format!("/api/v1/versions/{v}/markers")).body(good)).await;
+    assert_eq!(done.0, StatusCode::OK, "{}", done.1);
+    let created = done.1["created"].as_array().unwrap();
+    assert_eq!(
+        (&created[1]["frame"], &created[1]["frame_out"], &created[1]["author"]["id"]),
+        (&json!(5), &json!(9), &json!(w.owner_id))
+    );
+    assert_eq!(count(w.owner.clone(), v.clone()).await, before + 2);
+    let _ = &mut w;
 }
