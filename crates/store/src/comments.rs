@@ -84,6 +84,40 @@ pub struct NewComment<'a> {
     pub now: i64,
 }
 
+impl CommentRow {
+    /// The row [`insert`] stores for `n` (no need to read it back).
+    pub fn of_new(n: &NewComment<'_>) -> CommentRow {
+        let mentions: Vec<String> = n.mentions.iter().map(|u| u.0.simple().to_string()).collect();
+        CommentRow {
+            id: n.id,
+            version_id: n.version_id,
+            parent_id: n.parent_id.map(|p| p.0),
+            author_id: n.author_id.map(|u| u.0),
+            author_name: n.author_name.to_owned(),
+            guest_session_id: n.guest.map(|g| g.0.0),
+            author_email: n.guest.map(|g| g.1.to_owned()),
+            body: n.body.to_owned(),
+            anchor_in: n.anchor_in,
+            anchor_out: n.anchor_out,
+            page: n.page,
+            x: n.point.map(|p| p.0),
+            y: n.point.map(|p| p.1),
+            annotation: n.annotation.map(str::to_owned),
+            team_only: n.team_only,
+            sort_key: n.sort_key,
+            resolved_at: None,
+            resolved_by: None,
+            carried_from: n.carried_from.map(|c| c.0),
+            created_at: n.now,
+            updated_at: n.now,
+            edited_at: None,
+            deleted_at: None,
+            mentions: (!mentions.is_empty()).then(|| mentions.join(",")),
+            reply_count: 0,
+        }
+    }
+}
+
 pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO comments (id, version_id, parent_id, author_id, author_name, body, anchor_in, anchor_out, page, x, y,

@@ -93,6 +93,11 @@ pub async fn insert(c: &mut Conn, v: &NewVersion<'_>) -> Result<i64> {
     Ok(number)
 }
 
+/// Whether a version is locked (`None`: it is gone). One cheap read inside a write.
+pub async fn locked(c: &mut Conn, id: VersionId) -> Result<Option<bool>> {
+    Ok(sqlx::query_scalar("SELECT locked FROM versions WHERE id = $1").bind(id.0).fetch_optional(c).await?)
+}
+
 pub async fn get(c: &mut Conn, id: VersionId) -> Result<Option<VersionRow>> {
     let sql = format!("SELECT {COLS} FROM versions WHERE id = $1");
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(c).await?)

@@ -335,57 +335,73 @@ pub async fn create(state: &AppState, caller: &Caller, id: VersionId, req: Creat
     let annotation = req.annotation.map(review::annotation).transpose().map_err(invalid)?;
     let body = review::comment_body(&req.body, annotation.is_some())?;
     let annotation_json = annotation.as_ref().map(serde_json::to_string).transpose().map_err(ApiError::internal)?;
-    let now = state.now().0;
-    let mut tx = state.store().begin().await?;
-    let (v, _, project, grant) = super::versions::reach_for(&mut tx, caller, id).await?;
-    grant.require(Action::Comment)?;
-    require_not_archived(&project)?;
-    require_unlocked(&v)?;
     no_guest_mentions(caller, &req.mentions)?;
-    if req.team_only && !grant.is_team() {
-        return Err(ApiError::forbidden("only the team (owners, admins, members) writes team-only comments"));
-    }
-    let input = AnchorInput {
-        frame: req.frame,
-        frame_out: req.frame_out,
-        ms: req.ms,
-        ms_out: req.ms_out,
-        page: req.page,
-        x: req.x,
-        y: req.y,
+    // Access, the anchor and the mentions are checked on a reader, so the one writer does only
+    // the writes (many people commenting at once queue for less).
+    let (v, project, anchor, mentions) = {
+        let mut c = state.store().reader().await?;
+        let (v, _, project, grant) = super::versions::reach_for(&mut c, caller, id).await?;
+        grant.require(Action::Comment)?;
+        require_not_archived(&project)?;
+        require_unlocked(&v)?;
+        if req.team_only && !grant.is_team() {
+            return Err(ApiError::forbidden("only the team (owners, admins, members) writes team-only comments"));
+        }
+        let input = AnchorInput {
+            frame: req.frame,
+            frame_out: req.frame_out,
+            ms: req.ms,
+            ms_out: req.ms_out,
+            page: req.page,
+            x: req.x,
+            y: req.y,
+        };
+        let anchor = review::anchor(medium(&v)?, &input).map_err(invalid)?;
+        let mentions = check_mentions(&mut c, &project, req.team_only, &req.mentions).await?;
+        (v, project, anchor, mentions)
     };
-    let anchor = review::anchor(medium(&v)?, &input).map_err(invalid)?;
-    let mentions = check_mentions(&mut tx, &project, req.team_only, &req.mentions).await?;
-    let cid = CommentId(new_uuid(Timestamp(now)));
-    comments::insert(
-        &mut tx,
-        &NewComment {
-            id: cid,
-            version_id: v.id,
-            parent_id: None,
-            author_id: caller.user_id(),
-            author_name: caller.name(),
-            guest: caller.guest().map(|g| (g.session.id, g.session.email.as_str())),
-            body: &body,
-            anchor_in: anchor.at,
-            anchor_out: anchor.out,
-            page: anchor.page,
-            point: anchor.point,
-            annotation: annotation_json.as_deref(),
-            team_only: req.team_only,
-            sort_key: anchor.sort_key(),
-            carried_from: None,
-            mentions: &mentions,
-            now,
-        },
-    )
-    .await?;
-    let row = comments::get(&mut tx, cid).await?.ok_or_else(ApiError::not_found)?;
+    let now = state.now().0;
+    let new = NewComment {
+        id: CommentId(new_uuid(Timestamp(now))),
+        version_id: v.id,
+        parent_id: None,
+        author_id: caller.user_id(),
+        author_name: caller.name(),
+        guest: caller.guest().map(|g| (g.session.id, g.session.email.as_str())),
+        body: &body,
+        anchor_in: anchor.at,
+        anchor_out: anchor.out,
+        page: anchor.page,
+        point: anchor.point,
+        annotation: annotation_json.as_deref(),
+        team_only: req.team_only,
+        sort_key: anchor.sort_key(),
+        carried_from: None,
+        mentions: &mentions,
+        now,
+    };
+    let row = CommentRow::of_new(&new);
     let out = view(&v, &row);
+    let mut tx = state.store().begin().await?;
+    // The lock is what must hold at the write: read it again inside.
+    require_still_unlocked(&mut tx, &v).await?;
+    comments::insert(&mut tx, &new).await?;
     announce(&mut tx, event::COMMENT_CREATED, now, caller, &project, &v, &out).await?;
     after_comment(state, &mut tx, caller, &v, &row, &mentions, now).await?;
     tx.commit().await?;
     Ok(for_caller(caller, vec![out]).remove(0))
+}
+
+/// Refuses with 409 `version-locked` when the version locked (or went) since it was read.
+async fn require_still_unlocked(c: &mut Conn, v: &VersionRow) -> ApiResult<()> {
+    match versions::locked(c, v.id).await? {
+        None => Err(ApiError::not_found()),
+        Some(true) => Err(ApiError::conflict(
+            "version-locked",
+            format!("v{} is approved and locked; an owner or admin must unlock it first", v.number),
+        )),
+        Some(false) => Ok(()),
+    }
 }
 
 /// `POST /api/v1/comments/{id}/replies`
@@ -399,45 +415,47 @@ pub struct CreateReply {
 
 pub async fn reply(state: &AppState, caller: &Caller, id: CommentId, req: CreateReply) -> ApiResult<CommentView> {
     let body = review::comment_body(&req.body, false)?;
-    let now = state.now().0;
-    let mut tx = state.store().begin().await?;
-    let (parent, v, _, project, grant) = reach(&mut tx, caller, id).await?;
-    grant.require(Action::Comment)?;
-    require_not_archived(&project)?;
-    require_unlocked(&v)?;
     no_guest_mentions(caller, &req.mentions)?;
-    // A reply to a reply joins the same thread.
-    let root = match parent.parent_id {
-        Some(r) => comments::get(&mut tx, CommentId(r)).await?.ok_or_else(ApiError::not_found)?,
-        None => parent,
+    // Checks on a reader; the writer only writes (as for new threads).
+    let (root, v, project, mentions) = {
+        let mut c = state.store().reader().await?;
+        let (parent, v, _, project, grant) = reach(&mut c, caller, id).await?;
+        grant.require(Action::Comment)?;
+        require_not_archived(&project)?;
+        require_unlocked(&v)?;
+        // A reply to a reply joins the same thread.
+        let root = match parent.parent_id {
+            Some(r) => comments::get(&mut c, CommentId(r)).await?.ok_or_else(ApiError::not_found)?,
+            None => parent,
+        };
+        let mentions = check_mentions(&mut c, &project, root.team_only, &req.mentions).await?;
+        (root, v, project, mentions)
     };
-    let mentions = check_mentions(&mut tx, &project, root.team_only, &req.mentions).await?;
-    let cid = CommentId(new_uuid(Timestamp(now)));
-    comments::insert(
-        &mut tx,
-        &NewComment {
-            id: cid,
-            version_id: v.id,
-            parent_id: Some(root.id),
-            author_id: caller.user_id(),
-            author_name: caller.name(),
-            guest: caller.guest().map(|g| (g.session.id, g.session.email.as_str())),
-            body: &body,
-            anchor_in: None,
-            anchor_out: None,
-            page: None,
-            point: None,
-            annotation: None,
-            team_only: root.team_only,
-            sort_key: root.sort_key,
-            carried_from: None,
-            mentions: &mentions,
-            now,
-        },
-    )
-    .await?;
-    let row = comments::get(&mut tx, cid).await?.ok_or_else(ApiError::not_found)?;
+    let now = state.now().0;
+    let new = NewComment {
+        id: CommentId(new_uuid(Timestamp(now))),
+        version_id: v.id,
+        parent_id: Some(root.id),
+        author_id: caller.user_id(),
+        author_name: caller.name(),
+        guest: caller.guest().map(|g| (g.session.id, g.session.email.as_str())),
+        body: &body,
+        anchor_in: None,
+        anchor_out: None,
+        page: None,
+        point: None,
+        annotation: None,
+        team_only: root.team_only,
+        sort_key: root.sort_key,
+        carried_from: None,
+        mentions: &mentions,
+        now,
+    };
+    let row = CommentRow::of_new(&new);
     let out = view(&v, &row);
+    let mut tx = state.store().begin().await?;
+    require_still_unlocked(&mut tx, &v).await?;
+    comments::insert(&mut tx, &new).await?;
     announce(&mut tx, event::COMMENT_CREATED, now, caller, &project, &v, &out).await?;
     after_comment(state, &mut tx, caller, &v, &row, &mentions, now).await?;
     tx.commit().await?;
