@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use tokio::fs::{self, File, OpenOptions};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio::io::AsyncSeekExt;
 
 /// Errors from the blob store.
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +79,7 @@ pub enum AppendStop<E> {
 }
 
 /// Bytes gathered before one write to a staging file.
-const WRITE_BUFFER: usize = 8 * 1024 * 1024;
+const WRITE_BUFFER: usize = 4 * 1024 * 1024;
 
 /// The local-filesystem store: `<root>/<key>`.
 #[derive(Clone, Debug)]
@@ -163,11 +163,22 @@ impl Blobs {
             .map_err(|e| self.io(key, e))?;
         file.set_len(offset).await.map_err(|e| self.io(key, e))?;
         file.seek(std::io::SeekFrom::Start(offset)).await.map_err(|e| self.io(key, e))?;
+        // Reading the socket and writing the disk overlap: a blocking thread writes one buffer
+        // while the next fills (one more may wait between them). Memory stays bounded by three
+        // buffers per upload; the final fdatasync happens on that thread too.
+        let mut std_file = file.into_std().await;
+        let (to_disk, mut from_net) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+        let disk = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write;
+            while let Some(buf) = from_net.blocking_recv() {
+                std_file.write_all(&buf)?;
+            }
+            std_file.sync_data()
+        });
         let mut written = 0u64;
         let mut interrupted = None;
-        // Body frames are small (tens of KiB); each file write is a trip to the blocking pool,
-        // so gather a few MiB per write. Memory stays bounded by this buffer per upload.
         let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUFFER);
+        let mut disk_gone = false;
         while let Some(chunk) = body.next().await {
             match chunk {
                 Ok(bytes) => {
@@ -178,8 +189,12 @@ impl Blobs {
                     buf.extend_from_slice(part);
                     written += part.len() as u64;
                     if buf.len() >= WRITE_BUFFER {
-                        file.write_all(&buf).await.map_err(|e| self.io(key, e))?;
-                        buf.clear();
+                        let full = std::mem::replace(&mut buf, Vec::with_capacity(WRITE_BUFFER));
+                        if to_disk.send(full).await.is_err() {
+                            // The writer stopped on an error: its result says which.
+                            disk_gone = true;
+                            break;
+                        }
                     }
                     if take < bytes.len() {
                         interrupted = Some(AppendStop::TooLong);
@@ -192,9 +207,11 @@ impl Blobs {
                 }
             }
         }
-        file.write_all(&buf).await.map_err(|e| self.io(key, e))?;
-        file.flush().await.map_err(|e| self.io(key, e))?;
-        file.sync_all().await.map_err(|e| self.io(key, e))?;
+        if !disk_gone && !buf.is_empty() {
+            let _ = to_disk.send(buf).await;
+        }
+        drop(to_disk);
+        disk.await.map_err(|e| self.io(key, std::io::Error::other(e)))?.map_err(|e| self.io(key, e))?;
         Ok(Appended { written, interrupted })
     }
 
