@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guestPaths, tokenFingerprint, waitLabel } from './guest';
+import { guestPaths, waitLabel } from './guest';
 
 describe('guestPaths', () => {
   it('opens one-asset links at the link itself and lists the others', () => {
@@ -7,15 +7,6 @@ describe('guestPaths', () => {
     expect([one.assetPath('a1'), one.listPath]).toEqual(['/s/tok', null]);
     const many = guestPaths('tok', 'folder');
     expect([many.assetPath('a1'), many.listPath]).toEqual(['/s/tok/a/a1', '/s/tok']);
-  });
-});
-
-describe('tokenFingerprint', () => {
-  it('is stable, short and tells tokens apart', () => {
-    expect(tokenFingerprint('abc')).toBe(tokenFingerprint('abc'));
-    expect(tokenFingerprint('abc')).toMatch(/^[0-9a-f]{16}$/);
-    expect(tokenFingerprint('abc')).not.toBe(tokenFingerprint('abd'));
-    expect(tokenFingerprint('abc')).not.toContain('abc');
   });
 });
 

@@ -1,6 +1,6 @@
 // Guests: people who open a share link (`/s/<token>`) without an account. Their session is an
-// HttpOnly cookie the page cannot read, so the page remembers which link it opened that session
-// for (a fingerprint of the token, never the token), to resume it instead of asking again.
+// HttpOnly cookie; the link's preview names it when it is open on that link, so the page never
+// needs to remember sessions itself, only the name and e-mail to fill in next time.
 import type { GuestSession } from './api/client';
 
 /** What the review page needs to know in guest mode. */
@@ -21,20 +21,6 @@ export function guestPaths(token: string, scope: string): Pick<GuestContext, 'as
   return { assetPath: (id) => `${base}/a/${id}`, listPath: base };
 }
 
-/** A short, stable fingerprint of a token (FNV-1a, two rounds): enough to tell links apart. */
-export function tokenFingerprint(token: string): string {
-  const round = (seed: number) => {
-    let h = seed >>> 0;
-    for (let i = 0; i < token.length; i++) {
-      h ^= token.charCodeAt(i);
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-    return h.toString(16).padStart(8, '0');
-  };
-  return round(0x811c9dc5) + round(0x9747b28c);
-}
-
-const SESSION_KEY = 'fp.guest.session';
 const IDENTITY_KEY = 'fp.guest.identity';
 
 function read<T>(key: string): T | null {
@@ -44,21 +30,6 @@ function read<T>(key: string): T | null {
   } catch {
     return null;
   }
-}
-
-/** Notes that the browser's guest cookie is (or will be, once the code is entered) for this link. */
-export function rememberLink(token: string, sessionId: string | null): void {
-  localStorage.setItem(SESSION_KEY, JSON.stringify({ link: tokenFingerprint(token), session: sessionId }));
-}
-
-/** Whether the guest cookie was set for this link (by this browser, the last time it opened one). */
-export function rememberedFor(token: string): { session: string | null } | null {
-  const r = read<{ link: string; session: string | null }>(SESSION_KEY);
-  return r && r.link === tokenFingerprint(token) ? { session: r.session } : null;
-}
-
-export function forgetLink(): void {
-  localStorage.removeItem(SESSION_KEY);
 }
 
 /** The name and e-mail a guest gave last, to fill the form in next time. */

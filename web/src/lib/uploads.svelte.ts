@@ -1,5 +1,6 @@
 // Uploads in progress: tus-js-client with resumption (after a dropped connection, and after a
-// page reload when the same file is chosen again), pause/resume, progress and speed.
+// page reload when the same file is chosen again), pause/resume, progress and speed. At most
+// three send at once; the others wait their turn (a dropped folder can hold hundreds).
 import * as tus from 'tus-js-client';
 
 export type UploadItem = {
@@ -9,7 +10,7 @@ export type UploadItem = {
   sent: number;
   /** bytes per second, smoothed */
   speed: number;
-  state: 'uploading' | 'paused' | 'done' | 'error';
+  state: 'queued' | 'uploading' | 'paused' | 'done' | 'error';
   error: string | null;
   resumed: boolean;
 };
@@ -17,6 +18,23 @@ export type UploadItem = {
 export const uploads = $state<UploadItem[]>([]);
 const running = new Map<string, tus.Upload>();
 let onDone: (() => void) | null = null;
+
+/** Uploads sending at the same time. */
+const AT_ONCE = 3;
+/** Uploads waiting for a turn, oldest first, each with how to begin it. */
+const waiting: { key: string; begin: () => void }[] = [];
+
+/** Starts waiting uploads while fewer than AT_ONCE are sending. */
+function pump() {
+  while (uploads.filter((u) => u.state === 'uploading').length < AT_ONCE) {
+    const next = waiting.shift();
+    if (!next) return;
+    const u = item(next.key);
+    if (!u) continue;
+    u.state = 'uploading';
+    next.begin();
+  }
+}
 
 /** Called after each upload finishes (the page refreshes its listing). */
 export function whenUploaded(fn: (() => void) | null) {
@@ -31,7 +49,7 @@ function item(key: string): UploadItem | undefined {
 export function startUpload(file: File, target: string | { asset: string }) {
   const into: Record<string, string> = typeof target === 'string' ? { folder_id: target } : { asset_id: target.asset };
   const key = `${file.name}:${file.size}:${Date.now()}:${Math.random()}`;
-  uploads.push({ key, name: file.name, size: file.size, sent: 0, speed: 0, state: 'uploading', error: null, resumed: false });
+  uploads.push({ key, name: file.name, size: file.size, sent: 0, speed: 0, state: 'queued', error: null, resumed: false });
   let last = { t: performance.now(), bytes: 0 };
   const upload = new tus.Upload(file, {
     endpoint: '/api/v1/uploads',
@@ -65,6 +83,7 @@ export function startUpload(file: File, target: string | { asset: string }) {
       }
       u.error = message;
       running.delete(key);
+      pump();
     },
     onSuccess() {
       const u = item(key);
@@ -75,43 +94,52 @@ export function startUpload(file: File, target: string | { asset: string }) {
       }
       running.delete(key);
       onDone?.();
+      pump();
     },
   });
   running.set(key, upload);
   // A file chosen again after a reload continues where it stopped.
-  upload.findPreviousUploads().then((previous) => {
-    const u = item(key);
-    if (previous.length > 0 && previous[0]) {
-      upload.resumeFromPreviousUpload(previous[0]);
-      if (u) u.resumed = true;
-    }
-    upload.start();
-  });
+  const begin = () =>
+    void upload.findPreviousUploads().then((previous) => {
+      const u = item(key);
+      if (previous.length > 0 && previous[0]) {
+        upload.resumeFromPreviousUpload(previous[0]);
+        if (u) u.resumed = true;
+      }
+      upload.start();
+    });
+  waiting.push({ key, begin });
+  pump();
 }
 
 export function pause(key: string) {
   const u = item(key);
   const up = running.get(key);
-  if (!u || !up) return;
+  if (!u || !up || u.state !== 'uploading') return;
   up.abort();
   u.state = 'paused';
   u.speed = 0;
+  pump();
 }
 
 export function resume(key: string) {
   const u = item(key);
   const up = running.get(key);
-  if (!u || !up) return;
+  if (!u || !up || u.state !== 'paused') return;
   u.state = 'uploading';
   up.start();
 }
 
 export function cancel(key: string) {
   const up = running.get(key);
-  if (up) up.abort(true).catch(() => undefined);
+  const started = !waiting.some((w) => w.key === key);
+  if (up && started) up.abort(true).catch(() => undefined);
   running.delete(key);
+  const w = waiting.findIndex((x) => x.key === key);
+  if (w >= 0) waiting.splice(w, 1);
   const i = uploads.findIndex((u) => u.key === key);
   if (i >= 0) uploads.splice(i, 1);
+  pump();
 }
 
 export function clearFinished() {

@@ -77,3 +77,19 @@ export async function answer<T>(
   if (r.response.ok) return { status: r.response.status, data: r.data as T };
   throw failed(toFailure(r.response.status, r.error, r.response.headers.get('retry-after')));
 }
+
+/**
+ * A request outside the typed client, for files going in or out (marker files): the response
+ * when it is 2xx, else the error body as an ApiFailure (told to the failure watchers like `call`).
+ */
+export async function fetchOk(url: string, init?: RequestInit): Promise<Response> {
+  let r: Response;
+  try {
+    r = await fetch(url, { credentials: 'same-origin', ...init });
+  } catch {
+    throw failed(toFailure(0, null));
+  }
+  if (r.ok) return r;
+  const body: unknown = await r.json().catch(() => null);
+  throw failed(toFailure(r.status, body, r.headers.get('retry-after')));
+}
