@@ -253,6 +253,7 @@ try {
     await dialog.getByLabel('Link password').fill('open sesame');
     await dialog.getByLabel('The link stops working on').check();
     await dialog.getByLabel('Expiry hour').selectOption('18');
+    await page.locator('dialog[open]').evaluate((d) => d.scrollTo(0, 0));
     await page.screenshot({ path: join(artifacts, 'share-dialog.png') });
     await dialog.getByRole('button', { name: 'Create link' }).click();
     const urlField = dialog.getByLabel('Share link URL');
@@ -496,7 +497,7 @@ try {
     });
     assert(kinds['Key art'] === 'image' && kinds['Script'] === 'pdf:2' && kinds['Voice-over'] === 'audio' && kinds['Teaser 10s'] === 'video', JSON.stringify(kinds));
     await page.locator('li.tile', { hasText: 'Script' }).locator('img').waitFor();
-    await page.getByRole('button', { name: 'Clear finished' }).click();
+    await page.getByRole('complementary', { name: 'Uploads' }).waitFor({ state: 'detached', timeout: 15000 });
     await shot(page, 'project-browser.png');
   });
 
