@@ -677,6 +677,22 @@ try {
       if (i === 2) {
         await p.getByText('1000 open · 1000', { exact: true }).waitFor();
         await shot(p, 'review-1000-comments.png');
+        // The list lays out a few threads, grows as it scrolls, and reaches a thread chosen on
+        // the timeline far down it.
+        const list = p.getByRole('region', { name: 'Comments' }).locator('ol');
+        const shown = await p.getByTestId('comment').count();
+        await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+        await p.waitForFunction((n) => document.querySelectorAll('[data-testid="comment"]').length > n, shown);
+        await p.locator('[aria-label="Comments on the timeline"] button').last().click();
+        const chosen = p.locator('[data-testid="comment"].selected');
+        await chosen.waitFor();
+        assert(/Note 09[89]\d/.test(await chosen.innerText()), await chosen.innerText());
+        const inView = await chosen.evaluate((el) => {
+          const box = el.closest('ol').getBoundingClientRect();
+          const r = el.getBoundingClientRect();
+          return r.top >= box.top - 1 && r.top < box.bottom;
+        });
+        assert(inView, 'the chosen thread is scrolled into the list\'s view');
       }
       await p.close();
     }

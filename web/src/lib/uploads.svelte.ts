@@ -1,7 +1,8 @@
 // Uploads in progress: tus-js-client with resumption (after a dropped connection, and after a
 // page reload when the same file is chosen again), pause/resume, progress and speed. At most
-// three send at once; the others wait their turn (a dropped folder can hold hundreds).
-import * as tus from 'tus-js-client';
+// three send at once; the others wait their turn (a dropped folder can hold hundreds). The tus
+// client is fetched with the first upload, so pages that only watch never load it.
+import type * as Tus from 'tus-js-client';
 
 export type UploadItem = {
   key: string;
@@ -16,7 +17,7 @@ export type UploadItem = {
 };
 
 export const uploads = $state<UploadItem[]>([]);
-const running = new Map<string, tus.Upload>();
+const running = new Map<string, Tus.Upload>();
 let onDone: (() => void) | null = null;
 
 /** Uploads sending at the same time. */
@@ -50,6 +51,29 @@ export function startUpload(file: File, target: string | { asset: string }) {
   const into: Record<string, string> = typeof target === 'string' ? { folder_id: target } : { asset_id: target.asset };
   const key = `${file.name}:${file.size}:${Date.now()}:${Math.random()}`;
   uploads.push({ key, name: file.name, size: file.size, sent: 0, speed: 0, state: 'queued', error: null, resumed: false });
+  waiting.push({ key, begin: () => void send(key, file, into) });
+  pump();
+}
+
+/** Sends one file with tus, its turn come. */
+async function send(key: string, file: File, into: Record<string, string>) {
+  let tus: typeof Tus;
+  try {
+    tus = await import('tus-js-client');
+  } catch {
+    const u = item(key);
+    if (u) {
+      u.state = 'error';
+      u.error = 'The upload could not start. Check your connection, then try again';
+    }
+    pump();
+    return;
+  }
+  if (!item(key)) {
+    // Cancelled meanwhile.
+    pump();
+    return;
+  }
   let last = { t: performance.now(), bytes: 0 };
   const upload = new tus.Upload(file, {
     endpoint: '/api/v1/uploads',
@@ -73,7 +97,7 @@ export function startUpload(file: File, target: string | { asset: string }) {
       const u = item(key);
       if (!u) return;
       u.state = 'error';
-      const body = (err as tus.DetailedError).originalResponse?.getBody();
+      const body = (err as Tus.DetailedError).originalResponse?.getBody();
       let message = err.message;
       try {
         const parsed = body ? JSON.parse(body) : null;
@@ -99,17 +123,14 @@ export function startUpload(file: File, target: string | { asset: string }) {
   });
   running.set(key, upload);
   // A file chosen again after a reload continues where it stopped.
-  const begin = () =>
-    void upload.findPreviousUploads().then((previous) => {
-      const u = item(key);
-      if (previous.length > 0 && previous[0]) {
-        upload.resumeFromPreviousUpload(previous[0]);
-        if (u) u.resumed = true;
-      }
-      upload.start();
-    });
-  waiting.push({ key, begin });
-  pump();
+  const previous = await upload.findPreviousUploads();
+  const u = item(key);
+  if (!u || u.state !== 'uploading') return;
+  if (previous.length > 0 && previous[0]) {
+    upload.resumeFromPreviousUpload(previous[0]);
+    u.resumed = true;
+  }
+  upload.start();
 }
 
 export function pause(key: string) {
@@ -132,8 +153,7 @@ export function resume(key: string) {
 
 export function cancel(key: string) {
   const up = running.get(key);
-  const started = !waiting.some((w) => w.key === key);
-  if (up && started) up.abort(true).catch(() => undefined);
+  if (up) up.abort(true).catch(() => undefined);
   running.delete(key);
   const w = waiting.findIndex((x) => x.key === key);
   if (w >= 0) waiting.splice(w, 1);
