@@ -449,12 +449,20 @@ try {
       return !a.seeking && !b.seeking && Math.abs(a.currentTime - 0.3) < 0.001 && Math.abs(b.currentTime - 0.3) < 0.001;
     });
     assert((await videos.count()) === 2, 'two players side by side');
+    const done = page.getByRole('button', { name: 'Clear finished' });
+    if (await done.count()) await done.click();
     await shot(page, 'review-compare.png');
     await page.getByRole('button', { name: 'Wipe' }).click();
     await page.getByLabel('Wipe position').fill('30');
     await page.waitForFunction(() => {
       const w = document.querySelector('video.wipe');
       return w?.style.clipPath.includes('30%') && w.readyState >= 2 && !w.seeking && Math.abs(w.currentTime - 0.3) < 0.001;
+    }).catch(async (e) => {
+      const state = await page.evaluate(() => {
+        const w = document.querySelector('video.wipe');
+        return w && { clip: w.style.clipPath, ready: w.readyState, seeking: w.seeking, t: w.currentTime, error: w.error?.message ?? null, network: w.networkState };
+      });
+      throw new Error(`the wipe shows frame 7: ${JSON.stringify(state)} (${e.message})`);
     });
     await shot(page, 'review-wipe.png');
     await page.getByRole('link', { name: 'Spring launch' }).click();
