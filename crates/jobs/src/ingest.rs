@@ -519,7 +519,14 @@ async fn image(ctx: &Ctx, id: VersionId, input: &Path, scratch: &Path) -> Result
     frameproof_media::stills::image_preview(&ctx.tools, input, &out, 2560)
         .await
         .map_err(|e| JobError::Fatal(format!("Making the image preview failed: {e}")))?;
+    // The grid's tile, like a video's poster: made from the preview (already decoded and
+    // oriented) before the preview moves into the store.
+    let poster = scratch.join("poster.jpg");
+    frameproof_media::stills::image_preview(&ctx.tools, &out, &poster, 640)
+        .await
+        .map_err(|e| JobError::Fatal(format!("Making the image's poster failed: {e}")))?;
     keep(ctx, id, "jpg", Output::plain("preview", &out, "image/jpeg", serde_json::json!({}))).await?;
+    keep(ctx, id, "jpg", Output::plain("poster", &poster, "image/jpeg", serde_json::json!({}))).await?;
     transition(ctx, id, "playable", None, 90).await
 }
 

@@ -91,6 +91,8 @@ pub struct LinkPreview {
     pub name: Option<String>,
     /// This browser's open session on the link, when it has one (the guest goes straight in).
     pub session: Option<GuestSessionView>,
+    /// This browser's session on the link waits for its mailed code (the page asks for it).
+    pub verification_pending: bool,
 }
 
 fn client_ip(client: &ClientInfo) -> String {
@@ -140,11 +142,27 @@ pub async fn preview(state: &AppState, token: &str, session_token: Option<&str>)
         Some(t) => guests::resolve(state, t, None).await.ok().filter(|g| g.link.id == link.id).map(|g| current(&g)),
         None => None,
     };
+    let now = state.now().0;
+    let verification_pending = match (session_token, &session) {
+        (Some(t), None) => {
+            let mut c = state.store().reader().await?;
+            shares::session_by_hash(&mut c, &auth::hash_token(t)).await?.is_some_and(|s| {
+                s.link_id == link.id
+                    && s.revoked_at.is_none()
+                    && s.expires_at > now
+                    && s.verified_at.is_none()
+                    && s.code_expires_at.is_some_and(|e| e > now)
+                    && s.code_attempts < CODE_TRIES
+            })
+        }
+        _ => false,
+    };
     Ok(LinkPreview {
         password_required: link.password_hash.is_some(),
         verification_required: guests::needs_verification(&link),
-        name: (link.password_hash.is_none() || session.is_some()).then(|| link.name.clone()),
+        name: (link.password_hash.is_none() || session.is_some() || verification_pending).then(|| link.name.clone()),
         session,
+        verification_pending,
     })
 }
 

@@ -225,6 +225,10 @@ async fn images_audio_and_pdfs_get_their_previews() {
     let v = settled(&api, &upload(&api, &folder, "banner.png", png).await).await;
     assert_eq!((v["processing_state"].as_str(), v["kind"].as_str()), (Some("ready"), Some("image")), "{v}");
     assert!(v["renditions"].as_array().unwrap().iter().any(|r| r["name"] == "preview"));
+    // …and a poster for the project grid's tile, as videos have.
+    assert!(v["renditions"].as_array().unwrap().iter().any(|r| r["name"] == "poster"), "{v}");
+    let listed = api.get_ok(&format!("/api/v1/assets/{}", v["asset_id"].as_str().unwrap())).await;
+    assert!(listed["current_version"]["poster_url"].as_str().is_some_and(|u| u.contains("poster.jpg")), "{listed}");
 
     // A phone photo (HEIC), made at test time with libheif's encoder.
     let png_path = dir.join("still.png");

@@ -386,7 +386,8 @@ async fn password_guessing_is_limited_per_link_and_per_address() {
     let preview = anon.post_ok("/api/v1/guest/links/preview", json!({"token": token}), StatusCode::OK).await;
     assert_eq!(
         preview,
-        json!({"password_required": true, "verification_required": false, "name": null, "session": null})
+        json!({"password_required": true, "verification_required": false, "name": null, "session": null,
+               "verification_pending": false})
     );
     let try_pw = |pw: Option<&'static str>| {
         let api = Api::browser(&w.srv.url);
@@ -451,6 +452,9 @@ async fn domains_and_viewer_limits_need_proven_addresses() {
     assert_eq!(st, StatusCode::ACCEPTED);
     let (st, body) = pending.get(&format!("/api/v1/assets/{}", w.a)).await;
     assert_eq!((st, s(&body["code"])), (StatusCode::FORBIDDEN, String::from("verification-required")));
+    // A reload during the code step goes back to it.
+    let again = pending.post_ok("/api/v1/guest/links/preview", json!({"token": token}), StatusCode::OK).await;
+    assert_eq!((&again["verification_pending"], &again["session"]), (&json!(true), &Value::Null));
     let (st, body) = pending.post("/api/v1/guest/sessions/verify", json!({"code": "000000x"})).await;
     assert_eq!((st, s(&body["code"])), (StatusCode::BAD_REQUEST, String::from("code-wrong")));
     let code = w.code_for("al@client.test").await;
