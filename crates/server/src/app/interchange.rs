@@ -348,9 +348,7 @@ fn svg_shape(s: &frameproof_domain::review::Shape, aspect: f64) -> String {
         "text" => {
             let [x, y] = pt(0);
             format!(
-                "<text x=\"{x:.5}\" y=\"{y:.5}\" fill=\"{colour}\" font-size=\"0.06\" transform=\"scale({:.5} 1)\" \
-                 font-family=\"sans-serif\">{}</text>",
-                1.0,
+                "<text x=\"{x:.5}\" y=\"{y:.5}\" fill=\"{colour}\" font-size=\"0.06\" font-family=\"sans-serif\">{}</text>",
                 escape(s.text.as_deref().unwrap_or(""))
             )
         }
