@@ -167,9 +167,14 @@ enum ConfigCommand {
 
 /// Writes a command's value to stdout; a closed pipe (`| head`) is not an error.
 pub(crate) fn out(text: &str) -> Result<()> {
+    out_bytes(text.as_bytes())
+}
+
+/// [`out`] for bytes (a file a command produces).
+pub(crate) fn out_bytes(bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),
         _ => Ok(()),
     }

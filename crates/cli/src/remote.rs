@@ -121,14 +121,7 @@ impl Remote {
 fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match out {
         Some(p) => std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display())),
-        None => {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),
-                _ => Ok(()),
-            }
-        }
+        None => crate::out_bytes(bytes),
     }
 }
 

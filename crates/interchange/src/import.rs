@@ -46,6 +46,16 @@ pub(crate) struct Placer {
     pub frame_count: u64,
 }
 
+#[cfg(test)]
+impl Placer {
+    /// The reference's examples: 29.97 drop-frame from 01:00:00;00, 6 000 frames.
+    pub fn reference() -> Placer {
+        let rate = frameproof_domain::FrameRate { num: 30000, den: 1001 };
+        let target = ImportTarget { rate, drop_frame: true, start: None, frame_count: 6000 };
+        Placer::new(&target).unwrap_or_else(|e| panic!("the reference target: {e}"))
+    }
+}
+
 impl Placer {
     pub fn new(target: &ImportTarget) -> Result<Placer, ImportError> {
         let target_error = |e| ImportError::new(ImportErrorKind::Target(e));

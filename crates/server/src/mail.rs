@@ -122,15 +122,7 @@ async fn enqueue(c: &mut Conn, to: &str, kind: &str, subject: &str, text: &str, 
 }
 
 /// A share link, sent to one recipient with the producer's message.
-pub async fn share_link(
-    c: &mut Conn,
-    _state: &AppState,
-    to: &str,
-    sender: &str,
-    link: &LinkRow,
-    url: &str,
-    now: i64,
-) -> ApiResult<()> {
+pub async fn share_link(c: &mut Conn, to: &str, sender: &str, link: &LinkRow, url: &str, now: i64) -> ApiResult<()> {
     let subject = format!("{sender} shared \u{201c}{}\u{201d} for review", link.name);
     let mut text = format!("{sender} shared \u{201c}{}\u{201d} with you for review.\n\n", link.name);
     let mut html =
@@ -154,10 +146,8 @@ pub async fn share_link(
 }
 
 /// A workspace invitation.
-#[allow(clippy::too_many_arguments)]
 pub async fn invitation(
     c: &mut Conn,
-    _state: &AppState,
     to: &str,
     sender: &str,
     workspace: &str,

@@ -6,12 +6,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-use crate::kit::{Served, client, project_root, provision, run, text};
+use crate::kit::{Served, client, post, project_root, provision, run, text, upload_ready};
 
 fn png(dir: &Path) -> Vec<u8> {
     let out = dir.join("still.png");
@@ -24,14 +22,6 @@ fn png(dir: &Path) -> Vec<u8> {
     std::fs::read(out).unwrap()
 }
 
-async fn post(c: &reqwest::Client, url: &str, path: &str, body: Value) -> Value {
-    let r = c.post(format!("{url}{path}")).json(&body).send().await.unwrap();
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert!(status.is_success(), "POST {path}: {status} {body}");
-    body
-}
-
 /// Serves a data dir, makes an image version with comments and a decision, locks it by hand,
 /// keeps working after the lock; answers (receipt JSON, the image bytes).
 async fn history(dir: &Path) -> (Value, Vec<u8>) {
@@ -41,29 +31,7 @@ async fn history(dir: &Path) -> (Value, Vec<u8>) {
     let url = srv.url.clone();
     let (_, root) = project_root(&c, &url).await;
     let bytes = png(dir);
-    let meta = format!("filename {},folder_id {}", STANDARD.encode("poster.png"), STANDARD.encode(&root));
-    let r = c
-        .post(format!("{url}/api/v1/uploads"))
-        .header("tus-resumable", "1.0.0")
-        .header("upload-length", bytes.len().to_string())
-        .header("upload-metadata", meta)
-        .header("content-type", "application/offset+octet-stream")
-        .body(bytes.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let vid = r.headers()["frameproof-version-id"].to_str().unwrap().to_owned();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let v: Value = c.get(format!("{url}/api/v1/versions/{vid}")).send().await.unwrap().json().await.unwrap();
-        if v["processing_state"] == "ready" {
-            break;
-        }
-        assert_ne!(v["processing_state"], "failed", "{v}");
-        assert!(tokio::time::Instant::now() < deadline, "not ready: {v}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let vid = upload_ready(&c, &url, "folder_id", &root, "poster.png", bytes.clone()).await;
     for (i, body) in ["Make the red warmer", "Logo bigger", "Legal line missing"].into_iter().enumerate() {
         post(
             &c,

@@ -5,13 +5,10 @@
 //! lock.
 
 use std::path::Path;
-use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use crate::kit::{Served, client, project_root, provision, run, text};
+use crate::kit::{Served, client, post, project_root, provision, run, text, upload_ready};
 
 /// A 2-second 29.97 fps clip whose timecode starts at 01:00:00;00 (60 frames).
 fn clip(dir: &Path, name: &str) -> Vec<u8> {
@@ -26,40 +23,6 @@ fn clip(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(out).unwrap()
 }
 
-async fn upload(c: &reqwest::Client, url: &str, key: &str, target: &str, name: &str, bytes: Vec<u8>) -> String {
-    let meta = format!("filename {},{key} {}", STANDARD.encode(name), STANDARD.encode(target));
-    let r = c
-        .post(format!("{url}/api/v1/uploads"))
-        .header("tus-resumable", "1.0.0")
-        .header("upload-length", bytes.len().to_string())
-        .header("upload-metadata", meta)
-        .header("content-type", "application/offset+octet-stream")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let vid = r.headers()["frameproof-version-id"].to_str().unwrap().to_owned();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        let v: Value = c.get(format!("{url}/api/v1/versions/{vid}")).send().await.unwrap().json().await.unwrap();
-        if v["processing_state"] == "ready" {
-            return vid;
-        }
-        assert_ne!(v["processing_state"], "failed", "{v}");
-        assert!(tokio::time::Instant::now() < deadline, "{v}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn post(c: &reqwest::Client, url: &str, path: &str, body: Value) -> Value {
-    let r = c.post(format!("{url}{path}")).json(&body).send().await.unwrap();
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert!(status.is_success(), "POST {path}: {status} {body}");
-    body
-}
-
 #[tokio::test]
 async fn markers_go_out_and_come_back_and_the_report_prints() {
     let tmp = tempfile::tempdir().unwrap();
@@ -68,13 +31,13 @@ async fn markers_go_out_and_come_back_and_the_report_prints() {
     let srv = Served::start(dir, &[]);
     let (url, c) = (srv.url.clone(), client(&token));
     let (_, root) = project_root(&c, &url).await;
-    let v1 = upload(&c, &url, "folder_id", &root, "Hero 30s.mov", clip(dir, "a.mov")).await;
+    let v1 = upload_ready(&c, &url, "folder_id", &root, "Hero 30s.mov", clip(dir, "a.mov")).await;
     let asset =
         c.get(format!("{url}/api/v1/versions/{v1}")).send().await.unwrap().json::<Value>().await.unwrap()["asset_id"]
             .as_str()
             .unwrap()
             .to_owned();
-    let v2 = upload(&c, &url, "asset_id", &asset, "Hero 30s v2.mov", clip(dir, "b.mov")).await;
+    let v2 = upload_ready(&c, &url, "asset_id", &asset, "Hero 30s v2.mov", clip(dir, "b.mov")).await;
     let logo =
         post(&c, &url, &format!("/api/v1/versions/{v1}/comments"), json!({"body": "Logo <b>bigger</b>", "frame": 0}))
             .await;

@@ -193,3 +193,48 @@ pub async fn all_children(c: &reqwest::Client, url: &str, parent: &str) -> Vec<S
         }
     }
 }
+
+/// POSTs JSON and answers the body; anything but 2xx fails the test.
+pub async fn post(c: &reqwest::Client, url: &str, path: &str, body: Value) -> Value {
+    let r = c.post(format!("{url}{path}")).json(&body).send().await.unwrap();
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "POST {path}: {status} {body}");
+    body
+}
+
+/// Uploads `bytes` as `name` in one tus request (`key` is `folder_id` or `asset_id`), waits
+/// until the version is ready, and answers its id.
+pub async fn upload_ready(
+    c: &reqwest::Client,
+    url: &str,
+    key: &str,
+    target: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> String {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let r = c
+        .post(format!("{url}/api/v1/uploads"))
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", bytes.len().to_string())
+        .header("upload-metadata", format!("filename {},{key} {}", b64(name), b64(target)))
+        .header("content-type", "application/offset+octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let vid = r.headers()["frameproof-version-id"].to_str().unwrap().to_owned();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let v: Value = c.get(format!("{url}/api/v1/versions/{vid}")).send().await.unwrap().json().await.unwrap();
+        if v["processing_state"] == "ready" {
+            return vid;
+        }
+        assert_ne!(v["processing_state"], "failed", "{v}");
+        assert!(tokio::time::Instant::now() < deadline, "not ready: {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -97,19 +97,11 @@ pub(crate) fn read(text: &str, placer: &Placer) -> Result<Vec<ImportedMarker>, I
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frameproof_domain::FrameRate;
-
-    use crate::model::ImportTarget;
-
-    fn placer() -> Placer {
-        let rate = FrameRate { num: 30000, den: 1001 };
-        Placer::new(&ImportTarget { rate, drop_frame: true, start: None, frame_count: 6000 }).unwrap()
-    }
 
     #[test]
     fn reads_six_and_eight_field_lines() {
         let list = "Ana\t01:01:00;02\tV1\tred\tFix flicker - flicker on the lamp\t1\r\nAna\t01:01:40:02\tV1\tblue\tMusic too loud\t90\tAna\tblue\n";
-        let markers = read(list, &placer()).unwrap();
+        let markers = read(list, &Placer::reference()).unwrap();
         assert_eq!(
             markers.iter().map(|m| (m.frame_in, m.frame_out, m.label.as_deref())).collect::<Vec<_>>(),
             [(1800, None, Some("Ana")), (3000, Some(3089), Some("Ana"))]
@@ -120,7 +112,7 @@ mod tests {
     #[test]
     fn a_short_line_names_its_number() {
         let list = "Ana\t01:01:00;02\tV1\tred\tok\t1\nAna\t01:01:00;02\tV1\tred\n";
-        let e = read(list, &placer()).unwrap_err();
+        let e = read(list, &Placer::reference()).unwrap_err();
         assert_eq!((e.code(), e.line()), ("syntax", Some(2)));
         assert!(e.to_string().contains("has 4"), "{e}");
     }

@@ -132,12 +132,6 @@ pub(crate) fn read(text: &str, placer: &Placer) -> Result<Vec<ImportedMarker>, I
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ImportTarget;
-
-    fn placer() -> Placer {
-        let rate = FrameRate { num: 30000, den: 1001 };
-        Placer::new(&ImportTarget { rate, drop_frame: true, start: None, frame_count: 6000 }).unwrap()
-    }
 
     const REFERENCE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE xmeml>
@@ -160,7 +154,7 @@ mod tests {
 
     #[test]
     fn reads_the_reference_example() {
-        let markers = read(REFERENCE, &placer()).unwrap();
+        let markers = read(REFERENCE, &Placer::reference()).unwrap();
         assert_eq!(
             markers,
             [
@@ -178,7 +172,7 @@ mod tests {
     #[test]
     fn a_reversed_range_names_its_line() {
         let bad = REFERENCE.replace("<out>3090</out>", "<out>2990</out>");
-        let e = read(&bad, &placer()).unwrap_err();
+        let e = read(&bad, &Placer::reference()).unwrap_err();
         assert_eq!((e.code(), e.line()), ("range-reversed", Some(16)));
     }
 
@@ -189,7 +183,7 @@ mod tests {
             "<timebase>25</timebase><ntsc>FALSE</ntsc>",
             1,
         );
-        let e = read(&pal, &placer()).unwrap_err();
+        let e = read(&pal, &Placer::reference()).unwrap_err();
         assert_eq!((e.code(), e.line()), ("rate-mismatch", Some(7)));
     }
 

@@ -327,14 +327,6 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frameproof_domain::FrameRate;
-
-    use crate::model::ImportTarget;
-
-    fn placer() -> Placer {
-        let rate = FrameRate { num: 30000, den: 1001 };
-        Placer::new(&ImportTarget { rate, drop_frame: true, start: None, frame_count: 6000 }).unwrap()
-    }
 
     fn clip_with(marker: &str) -> String {
         format!(
@@ -361,7 +353,7 @@ mod tests {
 
     #[test]
     fn reads_the_reference_marker_on_a_clip_in_media_time() {
-        let markers = read(&clip_with(REFERENCE_MARKER), &placer()).unwrap();
+        let markers = read(&clip_with(REFERENCE_MARKER), &Placer::reference()).unwrap();
         assert_eq!(
             markers,
             [ImportedMarker {
@@ -378,21 +370,21 @@ mod tests {
         let m3 = REFERENCE_MARKER
             .replace("Marker.2", "Marker.3")
             .replace("\"RED\"", r#"{"OTIO_SCHEMA": "Color.1", "r": 1.0, "g": 0.0, "b": 0.0, "a": 1.0, "name": "RED"}"#);
-        assert_eq!(read(&clip_with(&m3), &placer()).unwrap()[0].frame_in, 1800);
+        assert_eq!(read(&clip_with(&m3), &Placer::reference()).unwrap()[0].frame_in, 1800);
     }
 
     #[test]
     fn a_marker_at_another_rate_is_refused_by_its_path() {
         let pal = REFERENCE_MARKER.replace("29.97002997002997, \"value\": 109692.0", "25.0, \"value\": 109692.0");
-        let e = read(&clip_with(&pal), &placer()).unwrap_err();
+        let e = read(&clip_with(&pal), &Placer::reference()).unwrap_err();
         assert_eq!(e.code(), "rate-mismatch");
         assert_eq!(e.at, Some(crate::error::Location::Path("markers[0]".into())));
     }
 
     #[test]
     fn a_syntax_error_names_its_line() {
-        let e = read("{\n\"OTIO_SCHEMA\": \"Timeline.1\",\n\"x\": [1,,2]}", &placer()).unwrap_err();
+        let e = read("{\n\"OTIO_SCHEMA\": \"Timeline.1\",\n\"x\": [1,,2]}", &Placer::reference()).unwrap_err();
         assert_eq!((e.code(), e.line()), ("json-syntax", Some(3)));
-        assert_eq!(read("[1, 2]", &placer()).unwrap_err().code(), "syntax");
+        assert_eq!(read("[1, 2]", &Placer::reference()).unwrap_err().code(), "syntax");
     }
 }

@@ -167,19 +167,11 @@ fn marker(frame_in: u64, line: &str, placer: &Placer) -> Result<ImportedMarker, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frameproof_domain::FrameRate;
-
-    use crate::model::ImportTarget;
-
-    fn placer() -> Placer {
-        let rate = FrameRate { num: 30000, den: 1001 };
-        Placer::new(&ImportTarget { rate, drop_frame: true, start: None, frame_count: 6000 }).unwrap()
-    }
 
     #[test]
     fn reads_the_reference_example_with_its_names_and_durations() {
         let edl = "TITLE: review_v3 notes\r\nFCM: DROP FRAME\r\n\r\n001  001      V     C        01:01:00;02 01:01:00;03 01:01:00;02 01:01:00;03  \r\nAna: flicker on the lamp |C:ResolveColorRed |M:Fix flicker |D:1\r\n\r\n002  001      V     C        01:01:40;02 01:01:40;03 01:01:40;02 01:01:40;03  \r\n |C:ResolveColorBlue |M:Music too loud |D:90\r\n";
-        let markers = read(edl, &placer()).unwrap();
+        let markers = read(edl, &Placer::reference()).unwrap();
         assert_eq!(
             markers,
             [
@@ -197,20 +189,20 @@ mod tests {
     #[test]
     fn an_event_without_a_marker_line_is_refused_at_the_event() {
         let edl = "TITLE: x\n\n001  AX       V     C        01:00:00;00 01:00:01;00 01:00:00;00 01:00:01;00\n\n";
-        let e = read(edl, &placer()).unwrap_err();
+        let e = read(edl, &Placer::reference()).unwrap_err();
         assert_eq!((e.code(), e.line()), ("syntax", Some(3)));
     }
 
     #[test]
     fn a_drop_frame_mismatch_is_refused_at_the_fcm_line() {
-        let e = read("TITLE: x\nFCM: NON-DROP FRAME\n", &placer()).unwrap_err();
+        let e = read("TITLE: x\nFCM: NON-DROP FRAME\n", &Placer::reference()).unwrap_err();
         assert_eq!((e.code(), e.line()), ("rate-mismatch", Some(2)));
     }
 
     #[test]
     fn a_bad_duration_names_its_line() {
         let edl = "001  001      V     C        01:00:00;00 01:00:00;01 01:00:00;00 01:00:00;01  \nx |C:ResolveColorRed |M:a |D:ten\n";
-        let e = read(edl, &placer()).unwrap_err();
+        let e = read(edl, &Placer::reference()).unwrap_err();
         assert_eq!((e.code(), e.line()), ("syntax", Some(2)));
     }
 }

@@ -21,7 +21,8 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    fn ip_text(&self) -> String {
+    /// The address as text (`unknown` without one), as sessions and access logs record it.
+    pub fn ip_text(&self) -> String {
         self.ip.map(|i| i.to_string()).unwrap_or_else(|| String::from("unknown"))
     }
 }

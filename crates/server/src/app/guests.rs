@@ -95,10 +95,6 @@ pub struct LinkPreview {
     pub verification_pending: bool,
 }
 
-fn client_ip(client: &ClientInfo) -> String {
-    client.ip.map(|i| i.to_string()).unwrap_or_else(|| String::from("unknown"))
-}
-
 /// Refuses with 429 when `key` failed too often: `attempts` in the window, or (back-off) twice
 /// that within an hour, then waiting twice as long for every further `attempts` failures.
 async fn check_attempts(state: &AppState, c: &mut Conn, key: &str) -> ApiResult<()> {
@@ -229,7 +225,7 @@ async fn log_entry(
 /// mails a one-time code (202), and the session opens at [`verify`].
 pub async fn start(state: &AppState, req: StartGuestSession, client: &ClientInfo) -> ApiResult<(Started, GuestCookie)> {
     let now = state.now().0;
-    let ip = client_ip(client);
+    let ip = client.ip_text();
     let link = {
         let mut c = state.store().reader().await?;
         live_link(&mut c, req.token.trim(), now).await?
@@ -346,7 +342,7 @@ pub async fn verify(
     client: &ClientInfo,
 ) -> ApiResult<GuestSessionView> {
     let now = state.now().0;
-    let ip = client_ip(client);
+    let ip = client.ip_text();
     let mut tx = state.store().begin().await?;
     let session =
         shares::session_by_hash(&mut tx, &auth::hash_token(session_token)).await?.ok_or_else(link_not_found)?;
@@ -414,7 +410,7 @@ pub async fn leave(state: &AppState, session_token: &str, client: &ClientInfo) -
         return Err(link_not_found());
     }
     if let Some(link) = shares::link(&mut tx, session.link_id).await? {
-        log_entry(&mut tx, &link, Some(&session), &client_ip(client), "left", (None, None), now).await?;
+        log_entry(&mut tx, &link, Some(&session), &client.ip_text(), "left", (None, None), now).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -190,20 +190,23 @@ async fn approver_views(c: &mut Conn, asset: AssetId, latest: &[rstore::Decision
 /// What a guest sees of the approval panel: no one's e-mail but their own (a guest approver not
 /// yet seen goes by "Guest approver").
 fn hide_from_guest(view: &mut ReviewView, guest: &crate::guests::Guest) {
+    hide_approver_emails(&mut view.required_approvers, guest);
+    hide_decision_emails(&mut view.decisions, guest);
+}
+
+fn hide_approver_emails(approvers: &mut [ApproverView], guest: &crate::guests::Guest) {
     let own = guest.session.email.as_str();
-    for a in &mut view.required_approvers {
-        if a.email.as_deref() != Some(own) {
-            if a.kind == "guest" && a.email.as_deref() == Some(a.name.as_str()) {
-                a.name = String::from("Guest approver");
-            }
-            a.email = None;
+    for a in approvers.iter_mut().filter(|a| a.email.as_deref() != Some(own)) {
+        if a.kind == "guest" && a.email.as_deref() == Some(a.name.as_str()) {
+            a.name = String::from("Guest approver");
         }
+        a.email = None;
     }
-    for d in &mut view.decisions {
-        if d.email.as_deref() != Some(own) {
-            d.email = None;
-        }
-    }
+}
+
+fn hide_decision_emails(decisions: &mut [DecisionView], guest: &crate::guests::Guest) {
+    let own = guest.session.email.as_str();
+    decisions.iter_mut().filter(|d| d.email.as_deref() != Some(own)).for_each(|d| d.email = None);
 }
 
 async fn review_view(c: &mut Conn, v: &VersionRow, asset: &AssetRow) -> ApiResult<ReviewView> {
@@ -443,7 +446,7 @@ pub async fn history(state: &AppState, caller: &Caller, id: VersionId) -> ApiRes
     let (v, _, _, grant) = super::versions::reach_for(&mut c, caller, id).await?;
     let mut out: Vec<DecisionView> = rstore::decisions(&mut c, v.id).await?.iter().map(DecisionView::from).collect();
     if let Some(g) = grant.guest() {
-        out.iter_mut().filter(|d| d.email.as_deref() != Some(g.session.email.as_str())).for_each(|d| d.email = None);
+        hide_decision_emails(&mut out, g);
     }
     Ok(out)
 }
@@ -456,25 +459,11 @@ pub async fn approvers(state: &AppState, caller: &Caller, asset: AssetId) -> Api
         Some(v) => rstore::latest_decisions(&mut c, v).await?,
         None => Vec::new(),
     };
-    let list = approver_views(&mut c, asset.id, &latest).await?;
-    Ok(match grant.guest() {
-        None => list,
-        Some(g) => {
-            let mut view = ReviewView {
-                version_id: VersionId(uuid::Uuid::nil()),
-                asset_id: asset.id,
-                review_status: String::new(),
-                locked: false,
-                lock: None,
-                current: false,
-                required_approvers: list,
-                decisions: Vec::new(),
-                receipts: Vec::new(),
-            };
-            hide_from_guest(&mut view, g);
-            view.required_approvers
-        }
-    })
+    let mut list = approver_views(&mut c, asset.id, &latest).await?;
+    if let Some(g) = grant.guest() {
+        hide_approver_emails(&mut list, g);
+    }
+    Ok(list)
 }
 
 /// `PUT /api/v1/assets/{id}/approvers`

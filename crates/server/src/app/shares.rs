@@ -204,27 +204,28 @@ fn to_the_hour(t: i64) -> i64 {
     t.div_euclid(h) * h + if t.rem_euclid(h) == 0 { 0 } else { h }
 }
 
-fn settings_error(field: &'static str, message: String) -> ApiError {
-    ApiError::bad_request(field, message)
-}
-
 fn check_versions(v: Option<&str>) -> ApiResult<String> {
     match v.unwrap_or("current") {
         s @ ("current" | "all") => Ok(s.to_owned()),
-        other => Err(settings_error("invalid-versions", format!("versions must be current or all, not {other:?}"))),
+        other => {
+            Err(ApiError::bad_request("invalid-versions", format!("versions must be current or all, not {other:?}")))
+        }
     }
 }
 
 fn check_message(m: &str) -> ApiResult<String> {
     if m.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(settings_error("field-too-long", format!("message is longer than {MAX_MESSAGE_CHARS} characters")));
+        return Err(ApiError::bad_request(
+            "field-too-long",
+            format!("message is longer than {MAX_MESSAGE_CHARS} characters"),
+        ));
     }
     validate::description(m).map_err(ApiError::from)
 }
 
 fn check_domains(list: &[String]) -> ApiResult<Vec<String>> {
     if list.len() > MAX_DOMAINS {
-        return Err(settings_error("too-many-domains", format!("allow at most {MAX_DOMAINS} domains")));
+        return Err(ApiError::bad_request("too-many-domains", format!("allow at most {MAX_DOMAINS} domains")));
     }
     let mut out: Vec<String> = Vec::new();
     for d in list {
@@ -235,7 +236,10 @@ fn check_domains(list: &[String]) -> ApiResult<Vec<String>> {
             && !d.ends_with('.')
             && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
         if !ok {
-            return Err(settings_error("invalid-domain", format!("{d:?} is not an e-mail domain like example.com")));
+            return Err(ApiError::bad_request(
+                "invalid-domain",
+                format!("{d:?} is not an e-mail domain like example.com"),
+            ));
         }
         if !out.contains(&d) {
             out.push(d);
@@ -247,7 +251,7 @@ fn check_domains(list: &[String]) -> ApiResult<Vec<String>> {
 fn check_max_viewers(m: Option<i64>) -> ApiResult<Option<i64>> {
     match m {
         Some(n) if !(1..=100_000).contains(&n) => {
-            Err(settings_error("invalid-max-viewers", "max_viewers must be from 1 to 100000".to_owned()))
+            Err(ApiError::bad_request("invalid-max-viewers", "max_viewers must be from 1 to 100000"))
         }
         other => Ok(other),
     }
@@ -259,7 +263,7 @@ async fn hash_link_password(p: Option<String>) -> ApiResult<Option<String>> {
         Some(p) => {
             let n = p.chars().count();
             if !(4..=200).contains(&n) {
-                return Err(settings_error("invalid-password", "a link password has 4 to 200 characters".to_owned()));
+                return Err(ApiError::bad_request("invalid-password", "a link password has 4 to 200 characters"));
             }
             Ok(Some(auth::hash_password(p).await?))
         }
@@ -459,7 +463,7 @@ pub async fn create(state: &AppState, p: &Principal, req: CreateShareLink) -> Ap
     let row = shares::link(&mut tx, id).await?.ok_or_else(ApiError::not_found)?;
     let url = format!("{}/s/{token}", state.base_url());
     for addr in &to {
-        crate::mail::share_link(&mut tx, state, addr, &p.name, &row, &url, now).await?;
+        crate::mail::share_link(&mut tx, addr, &p.name, &row, &url, now).await?;
     }
     let link = full_view(&mut tx, &row, now).await?;
     announce(&mut tx, event::SHARE_LINK_CREATED, now, p, &t.project, &link).await?;
@@ -644,7 +648,7 @@ pub async fn send(state: &AppState, p: &Principal, id: ShareLinkId, req: SendSha
     }
     let url = format!("{}/s/{token}", state.base_url());
     for addr in &to {
-        crate::mail::share_link(&mut tx, state, addr, &p.name, &link, &url, now).await?;
+        crate::mail::share_link(&mut tx, addr, &p.name, &link, &url, now).await?;
     }
     tx.commit().await?;
     state.wake_mailer();

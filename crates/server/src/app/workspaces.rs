@@ -281,7 +281,7 @@ pub async fn create_invite(
     let mailed = state.mailer().is_some();
     if mailed {
         let ws_row = workspaces::workspace(&mut tx, ws).await?.ok_or_else(ApiError::not_found)?;
-        crate::mail::invitation(&mut tx, state, &email, &p.name, &ws_row.name, req.role, &accept_url, now.0).await?;
+        crate::mail::invitation(&mut tx, &email, &p.name, &ws_row.name, req.role, &accept_url, now.0).await?;
     }
     tx.commit().await?;
     if mailed {

@@ -96,13 +96,9 @@ pub async fn verify_session(
     headers: HeaderMap,
     ApiJson(req): ApiJson<VerifyGuest>,
 ) -> ApiResult<Json<GuestSessionView>> {
-    let token = auth::guest_token(&state, &headers).ok_or_else(guests_link_not_found)?;
+    let token = auth::guest_token(&state, &headers).ok_or_else(crate::guests::link_not_found)?;
     auth::check_origin(&state, &method, &headers, true)?;
     Ok(Json(guests::verify(&state, token, req, &client).await?))
-}
-
-fn guests_link_not_found() -> ApiError {
-    crate::guests::link_not_found()
 }
 
 fn guest(caller: &Caller) -> ApiResult<&crate::guests::Guest> {
@@ -126,7 +122,7 @@ pub async fn leave_session(
     method: axum::http::Method,
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
-    let token = auth::guest_token(&state, &headers).ok_or_else(guests_link_not_found)?;
+    let token = auth::guest_token(&state, &headers).ok_or_else(crate::guests::link_not_found)?;
     auth::check_origin(&state, &method, &headers, true)?;
     guests::leave(&state, token, &client).await?;
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, auth::guest_cookie(&state, "", 0))]))

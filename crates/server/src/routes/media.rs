@@ -221,8 +221,19 @@ pub async fn download(
     }
     let mut resp =
         tower_http::services::ServeFile::new(path).oneshot(req).await.map_err(ApiError::internal)?.map(Body::new);
+    if let Some(v) = attachment(&name) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(resp)
+}
+
+/// A `Content-Disposition: attachment` value naming `name`: an ASCII fallback and the UTF-8 name
+/// (RFC 6266), so the browser saves the file under its real name.
+pub fn attachment(name: &str) -> Option<HeaderValue> {
     let ascii: String =
-        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' { c } else { '_' }).collect();
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let encoded: String = name
         .bytes()
         .map(|b| {
@@ -233,10 +244,5 @@ pub async fn download(
             }
         })
         .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
-        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    Ok(resp)
+    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")).ok()
 }

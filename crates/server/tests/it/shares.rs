@@ -886,10 +886,11 @@ async fn marker_files_and_reports_through_a_link_leave_out_the_teams_threads() {
         w.owner.send(w.owner.request(Method::POST, &format!("/api/v1/versions/{v}/markers")).body(junk)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{err}");
     let big = vec![b'x'; 17 << 20];
-    let r = w.owner.request(Method::POST, &format!("/api/v1/versions/{v}/markers?format=csv")).body(big).send().await;
-    if let Ok(r) = r {
-        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    }
+    let (st, err) = w
+        .owner
+        .send(w.owner.request(Method::POST, &format!("/api/v1/versions/{v}/markers?format=csv")).body(big))
+        .await;
+    assert_eq!((st, s(&err["code"])), (StatusCode::PAYLOAD_TOO_LARGE, String::from("file-too-large")), "{err}");
     let past_end = "Frame,Text\n1,fine\n99999,too far\n";
     let (st, err) = w
         .owner
