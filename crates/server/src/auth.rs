@@ -179,19 +179,16 @@ pub async fn resolve(state: &AppState, token: &str, via_cookie: bool) -> Result<
     let now = state.now().0;
     let hash = hash_token(token);
     let mut c = state.store().reader().await?;
-    let (user_id, credential, touch) = if via_cookie {
-        match accounts::live_session_by_hash(&mut c, &hash, now).await? {
-            Some(s) => (s.user_id, Credential::Session(s.id), now - s.last_seen_at > 60_000),
+    let (user, credential, touch) = if via_cookie {
+        match accounts::live_session_with_user(&mut c, &hash, now).await? {
+            Some((s, user)) => (user, Credential::Session(s.id), now - s.last_seen_at > 60_000),
             None => return Ok(None),
         }
     } else {
-        match accounts::live_api_token_by_hash(&mut c, &hash, now).await? {
-            Some(t) => (t.user_id, Credential::ApiToken(t.id), t.last_used_at.is_none_or(|l| now - l > 60_000)),
+        match accounts::live_api_token_with_user(&mut c, &hash, now).await? {
+            Some((t, user)) => (user, Credential::ApiToken(t.id), t.last_used_at.is_none_or(|l| now - l > 60_000)),
             None => return Ok(None),
         }
-    };
-    let Some(user) = accounts::user_by_id(&mut c, user_id).await? else {
-        return Ok(None);
     };
     drop(c);
     if touch {

@@ -126,11 +126,16 @@ pub async fn insert_session(c: &mut Conn, s: &NewSession<'_>) -> Result<()> {
     Ok(())
 }
 
-/// The live (not revoked, not expired) session holding this token hash.
-pub async fn live_session_by_hash(c: &mut Conn, hash: &[u8], now: i64) -> Result<Option<SessionRow>> {
-    let sql =
-        format!("SELECT {SESSION_COLS} FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(hash).bind(now).fetch_optional(c).await?)
+/// The live (not revoked, not expired) session holding this token hash, and its user, in one
+/// round trip (every cookie request asks).
+pub async fn live_session_with_user(c: &mut Conn, hash: &[u8], now: i64) -> Result<Option<(SessionRow, UserRow)>> {
+    let live = "token_hash = $1 AND revoked_at IS NULL AND expires_at > $2";
+    let sql = format!(
+        "SELECT 's' AS k, {SESSION_COLS} FROM sessions WHERE {live};
+         SELECT 'u' AS k, {USER_COLS} FROM users WHERE id = (SELECT user_id FROM sessions WHERE {live})"
+    );
+    let rows = crate::Tagged::fetch(c, sqlx::query(sqlx::AssertSqlSafe(sql)).bind(hash).bind(now)).await?;
+    Ok(rows.one("s")?.zip(rows.one("u")?))
 }
 
 /// Records activity and slides the expiry forward.
@@ -218,12 +223,20 @@ pub async fn insert_api_token(c: &mut Conn, t: &NewApiToken<'_>) -> Result<()> {
     Ok(())
 }
 
-pub async fn live_api_token_by_hash(c: &mut Conn, hash: &[u8], now: i64) -> Result<Option<ApiTokenRow>> {
+/// The live API token holding this hash, and its user, in one round trip (every API request
+/// asks).
+pub async fn live_api_token_with_user(
+    c: &mut Conn,
+    hash: &[u8],
+    now: i64,
+) -> Result<Option<(ApiTokenRow, UserRow)>> {
+    let live = "token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
     let sql = format!(
-        "SELECT {TOKEN_COLS} FROM api_tokens
-         WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
+        "SELECT 't' AS k, {TOKEN_COLS} FROM api_tokens WHERE {live};
+         SELECT 'u' AS k, {USER_COLS} FROM users WHERE id = (SELECT user_id FROM api_tokens WHERE {live})"
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(hash).bind(now).fetch_optional(c).await?)
+    let rows = crate::Tagged::fetch(c, sqlx::query(sqlx::AssertSqlSafe(sql)).bind(hash).bind(now)).await?;
+    Ok(rows.one("t")?.zip(rows.one("u")?))
 }
 
 pub async fn touch_api_token(c: &mut Conn, id: Uuid, now: i64) -> Result<()> {

@@ -56,7 +56,7 @@ impl Keyed for AssetRow {
     }
 }
 
-const COLS: &str = "id, project_id, folder_id, name, name_key, description, created_by, created_at, updated_at, deleted_at, \
+pub(crate) const COLS: &str = "id, project_id, folder_id, name, name_key, description, created_by, created_at, updated_at, deleted_at, \
      deleted_batch, current_version_id, (SELECT COUNT(*) FROM versions v WHERE v.asset_id = assets.id) AS version_count, \
      (SELECT v.number FROM versions v WHERE v.id = assets.current_version_id) AS current_number, \
      (SELECT v.kind FROM versions v WHERE v.id = assets.current_version_id) AS current_kind, \

@@ -55,9 +55,17 @@ pub async fn head(c: &mut Conn) -> Result<Option<(i64, String)>> {
     Ok(sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(c).await?)
 }
 
-/// Appends the entry for an event (the caller's transaction holds the write lock, so the head
-/// cannot move underneath).
-pub async fn append_event(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
+/// The audit entry for an event, its hash computed against the current head (the caller's
+/// transaction holds the write lock, so the head cannot move underneath). Stored by
+/// [`crate::events::append`] in the same round trip as the event.
+pub(crate) struct NextEntry {
+    pub seq: i64,
+    pub subject: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+pub(crate) async fn next_entry(c: &mut Conn, e: &NewEvent<'_>) -> Result<NextEntry> {
     let (last_seq, prev) = head(&mut *c).await?.unwrap_or((0, audit::GENESIS.to_owned()));
     let seq = last_seq + 1;
     let ids = [
@@ -81,25 +89,7 @@ pub async fn append_event(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
         version_id,
         prev_hash: &prev,
     });
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, subject, details, workspace_id, project_id, asset_id, version_id, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(seq)
-    .bind(e.at)
-    .bind(serde_json::to_string(e.actor)?)
-    .bind(e.kind)
-    .bind(&subject)
-    .bind(serde_json::to_string(e.payload)?)
-    .bind(e.workspace_id.0)
-    .bind(e.project_id.map(|p| p.0))
-    .bind(e.asset_id.map(|a| a.0))
-    .bind(e.version_id.map(|v| v.0))
-    .bind(&prev)
-    .bind(&hash)
-    .execute(c)
-    .await?;
-    Ok(seq)
+    Ok(NextEntry { seq, subject, prev_hash: prev, hash })
 }
 
 /// Which entries a listing shows.

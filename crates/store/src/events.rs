@@ -25,24 +25,34 @@ pub struct NewEvent<'a> {
 /// Appends an event, and its audit entry when it is a state change the audit keeps; returns the
 /// event's id (the stream position).
 pub async fn append(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
-    if frameproof_domain::audit::is_audited(e.kind) {
-        crate::audit::append_event(&mut *c, e).await?;
-    }
-    Ok(sqlx::query_scalar(
-        "INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(e.kind)
-    .bind(e.at)
-    .bind(serde_json::to_string(e.actor)?)
-    .bind(e.workspace_id.0)
-    .bind(e.project_id.map(|p| p.0))
-    .bind(e.asset_id.map(|a| a.0))
-    .bind(e.version_id.map(|v| v.0))
-    .bind(serde_json::to_string(e.payload)?)
-    .bind(e.team_only)
-    .fetch_one(c)
-    .await?)
+    const EVENT: &str = "INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+    // The audit entry repeats the event's fields ($1..$8) and adds its own ($10..$13); both rows
+    // go in one round trip.
+    const AUDITED: &str = "INSERT INTO audit_log (seq, at, actor, action, subject, details, workspace_id, project_id, asset_id, version_id, prev_hash, hash)
+         VALUES ($10, $2, $3, $1, $11, $8, $4, $5, $6, $7, $12, $13);
+         INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+    let entry = match frameproof_domain::audit::is_audited(e.kind) {
+        true => Some(crate::audit::next_entry(&mut *c, e).await?),
+        false => None,
+    };
+    let q = sqlx::query_scalar::<_, i64>(if entry.is_some() { AUDITED } else { EVENT })
+        .bind(e.kind)
+        .bind(e.at)
+        .bind(serde_json::to_string(e.actor)?)
+        .bind(e.workspace_id.0)
+        .bind(e.project_id.map(|p| p.0))
+        .bind(e.asset_id.map(|a| a.0))
+        .bind(e.version_id.map(|v| v.0))
+        .bind(serde_json::to_string(e.payload)?)
+        .bind(e.team_only);
+    let q = match entry {
+        Some(a) => q.bind(a.seq).bind(a.subject).bind(a.prev_hash).bind(a.hash),
+        None => q,
+    };
+    let ids = q.fetch_all(c).await?;
+    Ok(ids.last().copied().ok_or(sqlx::Error::RowNotFound)?)
 }
 
 /// A stored event.

@@ -29,8 +29,8 @@ use std::time::Duration;
 
 use std::sync::{Arc, Weak};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Connection, FromRow, Row, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot, watch};
 
 pub use list::{Cursor, ListQuery, SortKey};
@@ -103,6 +103,9 @@ struct Writer {
     open: bool,
     /// A holder went away mid-work: its savepoint must be rolled back before anyone else writes.
     dangling: bool,
+    /// A holder committed: its savepoint is released by whoever uses the connection next (the
+    /// next writer, in the same round trip as its own savepoint, or the flusher, with COMMIT).
+    release: bool,
     /// Those whose work is in the open batch, waiting for its commit.
     waiting: Vec<oneshot::Sender<Result<(), String>>>,
 }
@@ -139,6 +142,7 @@ impl Writer {
             let _ = sqlx::query("ROLLBACK").execute(self.conn()).await;
         }
         self.open = false;
+        self.release = false;
         for w in self.waiting.drain(..) {
             let _ = w.send(Err(why.clone()));
         }
@@ -150,7 +154,8 @@ impl Writer {
         if !self.open {
             return;
         }
-        match sqlx::query("COMMIT").execute(self.conn()).await {
+        let sql = if std::mem::take(&mut self.release) { "RELEASE fp_write; COMMIT" } else { "COMMIT" };
+        match sqlx::raw_sql(sql).execute(self.conn()).await {
             Ok(_) => {
                 self.open = false;
                 // Wake event streams and job runners only when something was committed (a
@@ -171,11 +176,13 @@ impl Writer {
 /// A write transaction. Commit it to keep its changes; dropping it rolls them back.
 ///
 /// Group commit: every write runs on the one writer connection inside a savepoint of a shared
-/// batch transaction. `commit` releases the savepoint, hands the connection to the next writer
-/// and waits; a flusher task commits the batch (one fsync for everyone in it) as soon as it gets
-/// the connection, which is right away when nobody else is waiting. A commit answers only after
-/// that COMMIT is durable, and if it fails, every transaction in the batch fails (none was
-/// acknowledged). Writers queue in order; none meets `database is locked`.
+/// batch transaction. `commit` hands the connection to the next writer and waits (its savepoint
+/// is released by the next writer, in the same round trip as that writer's own savepoint, or
+/// by the flusher just before COMMIT); the flusher commits the batch (one fsync for everyone in
+/// it) as soon as it gets the connection, which is right away when nobody else is waiting. A
+/// commit answers only after that COMMIT is durable, and if anything fails, every transaction
+/// in the batch fails (none was acknowledged). Writers queue in order; none meets `database is
+/// locked`.
 pub struct WriteTx {
     guard: Option<OwnedMutexGuard<Writer>>,
     flush: Arc<Notify>,
@@ -193,10 +200,7 @@ impl WriteTx {
         let Some(mut guard) = self.guard.take() else {
             return Err(StoreError::Batch(String::from("the transaction was already finished")));
         };
-        if let Err(e) = sqlx::query(RELEASE).execute(guard.conn()).await {
-            guard.dangling = true;
-            return Err(e.into());
-        }
+        guard.release = true;
         let (tx, rx) = oneshot::channel();
         guard.waiting.push(tx);
         drop(guard);
@@ -253,12 +257,15 @@ impl Store {
         MIGRATOR.run(&mut conn).await.map_err(StoreError::Migrate)?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
+            // A local file needs no liveness check, and on SQLite each one is a round trip to
+            // the connection's thread.
+            .test_before_acquire(false)
             .connect_with(opts.read_only(true))
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         let (changes, _) = watch::channel(0);
         let writer =
-            Arc::new(Mutex::new(Writer { conn: Some(conn), open: false, dangling: false, waiting: Vec::new() }));
+            Arc::new(Mutex::new(Writer { conn: Some(conn), open: false, dangling: false, release: false, waiting: Vec::new() }));
         let flush = Arc::new(Notify::new());
         tokio::spawn(flusher(Arc::downgrade(&writer), flush.clone(), changes.clone()));
         Ok(Store { writer, flush, read, changes, path: path.to_owned() })
@@ -278,15 +285,27 @@ impl Store {
             return Err(StoreError::Batch(String::from("the database is closed")));
         }
         guard.settle().await;
-        if !guard.open {
-            sqlx::query("BEGIN IMMEDIATE").execute(guard.conn()).await?;
-            guard.open = true;
-        }
-        if let Err(e) = sqlx::query(SAVEPOINT).execute(guard.conn()).await {
-            drop(guard);
-            self.flush.notify_one();
+        // One round trip: open the batch or release the previous holder's savepoint, and set
+        // this holder's own.
+        let sql = if !guard.open {
+            "BEGIN IMMEDIATE; SAVEPOINT fp_write"
+        } else if std::mem::take(&mut guard.release) {
+            "RELEASE fp_write; SAVEPOINT fp_write"
+        } else {
+            SAVEPOINT
+        };
+        let opening = !guard.open;
+        if let Err(e) = sqlx::raw_sql(sql).execute(guard.conn()).await {
+            if opening {
+                // BEGIN may have succeeded before SAVEPOINT failed: leave no transaction open.
+                let _ = sqlx::query("ROLLBACK").execute(guard.conn()).await;
+            } else {
+                // The batch's state is unknown: nobody in it was acknowledged, so it all goes.
+                guard.fail_batch(format!("the batch transaction was lost: {e}")).await;
+            }
             return Err(e.into());
         }
+        guard.open = true;
         Ok(WriteTx { guard: Some(guard), flush: self.flush.clone() })
     }
 
@@ -344,6 +363,33 @@ impl Store {
             let _ = conn.close().await;
         }
         self.flush.notify_one();
+    }
+}
+
+/// The rows of a multi-statement read, each statement's rows tagged by a first column `k`.
+///
+/// sqlx runs every SQLite call on the connection's own thread, so each query costs two thread
+/// wake-ups, which under load cost more than the query itself. Reads that always go together
+/// (a credential and its user; a version, its asset, project and the caller's role) are sent as
+/// one batch of statements and told apart by their tag. (A PostgreSQL backend would use joins.)
+pub(crate) struct Tagged(Vec<SqliteRow>);
+
+impl Tagged {
+    pub(crate) async fn fetch(
+        c: &mut Conn,
+        q: sqlx::query::Query<'_, Sqlite, SqliteArguments>,
+    ) -> Result<Tagged> {
+        Ok(Tagged(q.fetch_all(c).await?))
+    }
+
+    /// The row tagged `tag`, decoded (the tag column is ignored by the decoder).
+    pub(crate) fn one<T: for<'r> FromRow<'r, SqliteRow>>(&self, tag: &str) -> Result<Option<T>> {
+        for row in &self.0 {
+            if row.try_get::<&str, _>("k")? == tag {
+                return Ok(Some(T::from_row(row)?));
+            }
+        }
+        Ok(None)
     }
 }
 

@@ -42,7 +42,7 @@ impl Keyed for ProjectRow {
     }
 }
 
-const COLS: &str = "id, workspace_id, name, name_key, description, root_folder_id, created_by, created_at, updated_at, archived_at, deleted_at";
+pub(crate) const COLS: &str = "id, workspace_id, name, name_key, description, root_folder_id, created_by, created_at, updated_at, archived_at, deleted_at";
 
 pub struct NewProject<'a> {
     pub id: ProjectId,

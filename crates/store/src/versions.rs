@@ -1,9 +1,11 @@
 //! Versions (the stack of an asset) and their derived media (renditions).
 
-use frameproof_domain::{AssetId, UserId, VersionId};
+use frameproof_domain::{AssetId, Role, UserId, VersionId};
 use sqlx::FromRow;
 use uuid::Uuid;
 
+use crate::assets::{AssetRow, COLS as ASSET_COLS};
+use crate::projects::{COLS as PROJECT_COLS, ProjectRow};
 use crate::{Conn, Result};
 
 /// A version row.
@@ -96,6 +98,52 @@ pub async fn insert(c: &mut Conn, v: &NewVersion<'_>) -> Result<i64> {
 /// Whether a version is locked (`None`: it is gone). One cheap read inside a write.
 pub async fn locked(c: &mut Conn, id: VersionId) -> Result<Option<bool>> {
     Ok(sqlx::query_scalar("SELECT locked FROM versions WHERE id = $1").bind(id.0).fetch_optional(c).await?)
+}
+
+/// A version with its asset, that asset's project and a user's standing there.
+#[derive(Debug)]
+pub struct VersionContext {
+    pub version: VersionRow,
+    pub asset: Option<AssetRow>,
+    pub project: Option<ProjectRow>,
+    /// The user's role in the project's workspace, when an active member.
+    pub role: Option<Role>,
+    /// The user was added to the project itself (how reviewers reach it).
+    pub project_member: bool,
+}
+
+#[derive(FromRow)]
+struct Standing {
+    role: String,
+    project_member: bool,
+}
+
+/// A version in context, read in one round trip: nearly every request about a version starts
+/// with these four reads.
+pub async fn in_context(c: &mut Conn, id: VersionId, user: UserId) -> Result<Option<VersionContext>> {
+    let sql = format!(
+        "SELECT 'v' AS k, {COLS} FROM versions WHERE id = $1;
+         SELECT 'a' AS k, {ASSET_COLS} FROM assets WHERE id = (SELECT asset_id FROM versions WHERE id = $1);
+         SELECT 'p' AS k, {PROJECT_COLS} FROM projects
+          WHERE id = (SELECT a.project_id FROM versions v JOIN assets a ON a.id = v.asset_id WHERE v.id = $1);
+         SELECT 'm' AS k, m.role AS role,
+                EXISTS (SELECT 1 FROM project_members pm WHERE pm.project_id = p.id AND pm.user_id = $2) AS project_member
+           FROM versions v JOIN assets a ON a.id = v.asset_id JOIN projects p ON p.id = a.project_id
+           JOIN workspace_members m ON m.workspace_id = p.workspace_id AND m.user_id = $2 AND m.deactivated_at IS NULL
+          WHERE v.id = $1"
+    );
+    let rows = crate::Tagged::fetch(c, sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).bind(user.0)).await?;
+    let Some(version) = rows.one::<VersionRow>("v")? else {
+        return Ok(None);
+    };
+    let standing = rows.one::<Standing>("m")?;
+    Ok(Some(VersionContext {
+        version,
+        asset: rows.one("a")?,
+        project: rows.one("p")?,
+        role: standing.as_ref().and_then(|s| Role::parse(&s.role)),
+        project_member: standing.is_some_and(|s| s.project_member),
+    }))
 }
 
 pub async fn get(c: &mut Conn, id: VersionId) -> Result<Option<VersionRow>> {

@@ -63,6 +63,10 @@ pub async fn reach_for(
     caller: &Caller,
     id: VersionId,
 ) -> ApiResult<(versions::VersionRow, AssetRow, ProjectRow, Grant)> {
+    if let Caller::User(p) = caller {
+        let (v, asset, project, role) = access::version(c, p, id).await?;
+        return Ok((v, asset, project, Grant::Member(role)));
+    }
     let v = versions::get(c, id).await?.ok_or_else(ApiError::not_found)?;
     let (asset, project, grant) = access::asset_for(c, caller, v.asset_id).await?;
     if let Grant::Guest(g) = &grant
