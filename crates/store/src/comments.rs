@@ -118,12 +118,15 @@ impl CommentRow {
     }
 }
 
-pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<()> {
-    sqlx::query(
+/// Adds a comment, only while its version exists and is not locked (the check and the insert
+/// are one statement); answers whether it was added.
+pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<bool> {
+    let added = sqlx::query(
         "INSERT INTO comments (id, version_id, parent_id, author_id, author_name, body, anchor_in, anchor_out, page, x, y,
                                annotation, has_annotation, team_only, sort_key, carried_from, created_at, updated_at,
                                guest_session_id, author_email)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19
+          WHERE EXISTS (SELECT 1 FROM versions WHERE id = $2 AND NOT locked)",
     )
     .bind(n.id.0)
     .bind(n.version_id.0)
@@ -145,8 +148,13 @@ pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<()> {
     .bind(n.guest.map(|g| g.0.0))
     .bind(n.guest.map(|g| g.1))
     .execute(&mut *c)
-    .await?;
-    add_mentions(c, n.id, n.mentions).await
+    .await?
+    .rows_affected()
+        == 1;
+    if added {
+        add_mentions(c, n.id, n.mentions).await?;
+    }
+    Ok(added)
 }
 
 /// Replaces a comment's mentions.

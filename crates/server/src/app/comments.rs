@@ -383,13 +383,22 @@ pub async fn create(state: &AppState, caller: &Caller, id: VersionId, req: Creat
     let row = CommentRow::of_new(&new);
     let out = view(&v, &row);
     let mut tx = state.store().begin().await?;
-    // The lock is what must hold at the write: read it again inside.
-    require_still_unlocked(&mut tx, &v).await?;
-    comments::insert(&mut tx, &new).await?;
+    // The lock is what must hold at the write: the insert checks it.
+    insert(&mut tx, &v, &new).await?;
     announce(&mut tx, event::COMMENT_CREATED, now, caller, &project, &v, &out).await?;
     after_comment(state, &mut tx, caller, &v, &row, &mentions, now).await?;
     tx.commit().await?;
     Ok(for_caller(caller, vec![out]).remove(0))
+}
+
+/// Inserts a comment on an unlocked version; 409 `version-locked` (or 404) when the version
+/// locked (or went) since it was read.
+pub(crate) async fn insert(c: &mut Conn, v: &VersionRow, new: &NewComment<'_>) -> ApiResult<()> {
+    if comments::insert(&mut *c, new).await? {
+        return Ok(());
+    }
+    require_still_unlocked(c, v).await?;
+    Err(ApiError::internal("a comment on an unlocked version was not inserted"))
 }
 
 /// Refuses with 409 `version-locked` when the version locked (or went) since it was read.
@@ -454,8 +463,8 @@ pub async fn reply(state: &AppState, caller: &Caller, id: CommentId, req: Create
     let row = CommentRow::of_new(&new);
     let out = view(&v, &row);
     let mut tx = state.store().begin().await?;
-    require_still_unlocked(&mut tx, &v).await?;
-    comments::insert(&mut tx, &new).await?;
+    // The lock is what must hold at the write: the insert checks it.
+    insert(&mut tx, &v, &new).await?;
     announce(&mut tx, event::COMMENT_CREATED, now, caller, &project, &v, &out).await?;
     after_comment(state, &mut tx, caller, &v, &row, &mentions, now).await?;
     tx.commit().await?;
@@ -774,8 +783,9 @@ pub async fn carry_forward(
             }
         };
         let cid = CommentId(new_uuid(Timestamp(now)));
-        comments::insert(
+        insert(
             &mut tx,
+            &v,
             &NewComment {
                 id: cid,
                 version_id: v.id,

@@ -262,8 +262,9 @@ pub async fn import(
             })?;
             let cid = CommentId(new_uuid(Timestamp(now)));
             let at = i64::try_from(m.frame).map_err(ApiError::internal)?;
-            comments::insert(
+            super::comments::insert(
                 &mut tx,
+                &v,
                 &NewComment {
                     id: cid,
                     version_id: v.id,
