@@ -131,7 +131,7 @@ impl DiskWriter {
     fn write(&mut self, mut data: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::FileExt;
         if let Some(direct) = &self.direct
-            && self.pos % ALIGN as u64 == 0
+            && self.pos.is_multiple_of(ALIGN as u64)
             && data.as_ptr().align_offset(ALIGN) == 0
         {
             let blocks = data.len() / ALIGN * ALIGN;
