@@ -267,6 +267,46 @@ function tusUpload(srv, file, filename, filetype) {
   });
 }
 
+/**
+ * Uploads `file` over the same tus protocol with curl, a client that costs little CPU: the
+ * creation POST (fetch), then the whole file in one PATCH (`curl -T`, which reads the file
+ * itself). Resolves like tusUpload, plus curl's CPU seconds.
+ */
+async function curlUpload(srv, file, filename, filetype) {
+  const size = statSync(file).size;
+  const b64 = (x) => Buffer.from(x).toString('base64');
+  const t0 = now();
+  const res = await fetch(`${srv.url}/api/v1/uploads`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${srv.token}`,
+      'tus-resumable': '1.0.0',
+      'upload-length': String(size),
+      'upload-metadata': `filename ${b64(filename)},filetype ${b64(filetype)},folder_id ${b64(srv.folder)}`,
+    },
+  });
+  const location = res.headers.get('location');
+  if (res.status !== 201 || !location) throw new Error(`tus creation: ${res.status} ${await res.text()}`);
+  const cpu0 = cpuOf(process.pid).children;
+  const out = await new Promise((resolvePromise, reject) => {
+    const child = spawn('curl', [
+      ...['-sS', '-o', '/dev/null', '-D', '-', '-X', 'PATCH', '--fail-with-body'],
+      ...['-H', 'Expect:', '-H', 'tus-resumable: 1.0.0', '-H', 'upload-offset: 0'],
+      ...['-H', 'content-type: application/offset+octet-stream', '-H', `authorization: Bearer ${srv.token}`],
+      ...['-T', file, new URL(location, srv.url).href],
+    ]);
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.stderr.on('data', (d) => (text += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolvePromise(text) : reject(new Error(`curl PATCH failed (${code}): ${text}`))));
+  });
+  const doneAt = now();
+  const versionId = out.match(/^frameproof-version-id:\s*(\S+)/im)?.[1];
+  if (!versionId) throw new Error(`the PATCH did not name the version (Frameproof-Version-Id): ${out}`);
+  return { versionId, t0, doneAt, doneEpoch: Date.now(), cpu: cpuOf(process.pid).children - cpu0 };
+}
+
 /** Polls the version every 100 ms until it is ready or failed; the first time each state was seen. */
 async function waitForVersion(srv, versionId, { timeoutMs = 30 * 60 * 1000, allowFailed = false } = {}) {
   const seen = {};
@@ -533,82 +573,106 @@ function crossCheck(serverCmds, versionId, info) {
 const work = mkdtempSync(join(resolve(setting('BENCH_DIR')), 'fp-bench-'));
 const results = { started: new Date(), load: { start: load() } };
 
+/** One upload of `src` through a fresh server with `uploader`, its RSS sampled every 100 ms. */
+async function serverUpload(i, tag, src, uploader) {
+  const srv = await startServer(join(work, `upload-data-${tag}-${i}`));
+  const idleRss = procStatus(srv.pid).rss;
+  let peak = 0;
+  let samples = 0;
+  const sampler = setInterval(() => {
+    const s = procStatus(srv.pid);
+    if (Number.isFinite(s.rss)) {
+      peak = Math.max(peak, s.rss);
+      samples++;
+    }
+  }, 100);
+  let up;
+  const serverCpu0 = cpuOf(srv.pid).self;
+  const clientCpu0 = process.cpuUsage();
+  try {
+    up = await uploader(srv, src, 'camera-card.bin', 'application/octet-stream');
+  } finally {
+    clearInterval(sampler);
+  }
+  const serverCpu = cpuOf(srv.pid).self - serverCpu0;
+  const ownCpu = process.cpuUsage(clientCpu0);
+  const atDone = procStatus(srv.pid);
+  peak = Math.max(peak, atDone.rss);
+  // Ingest runs next (SHA-256 of the whole file, then ffprobe refuses it): wait it out so it
+  // does not overlap the next run, and note how long it took.
+  const done = await waitForVersion(srv, up.versionId, { allowFailed: true, timeoutMs: 10 * 60 * 1000 });
+  const out = {
+    ms: up.doneAt - up.t0,
+    serverCpu,
+    // tus-js-client runs in this process; curl is a child process.
+    clientCpu: up.cpu ?? (ownCpu.user + ownCpu.system) / 1e6,
+    hwm: atDone.hwm,
+    peak,
+    samples,
+    idleRss,
+    ingestMs: (done.seen.failed ?? done.seen.ready) - up.doneAt,
+    outcome: done.version.processing_state,
+  };
+  await stopServer(srv);
+  rmSync(srv.dataDir, { recursive: true, force: true });
+  // What the upload left dirty is written out before the next measure starts.
+  run('sync', []);
+  return out;
+}
+
 async function uploadSection() {
-  log(`\n== upload: ${UPLOAD_BYTES / MiB} MiB through tus (${CHUNK ? `${CHUNK / MiB} MiB chunks` : 'one PATCH'}) vs cp + sync, ${UPLOAD_RUNS} runs`);
+  log(
+    `\n== upload: ${UPLOAD_BYTES / MiB} MiB through tus (tus-js-client, ${CHUNK ? `${CHUNK / MiB} MiB chunks` : 'one PATCH'}; ` +
+      `curl, one PATCH) vs cp + sync, ${UPLOAD_RUNS} runs`,
+  );
   const src = join(work, 'upload-source.bin');
   log(`  generating ${src} from /dev/urandom …`);
   run('bash', ['-c', `head -c ${UPLOAD_BYTES} /dev/urandom > '${src}'`]);
-  const r = { cpMs: [], cpCpu: [], serverCpu: [], clientCpu: [], tusMs: [], hwmAtDone: [], peakSampled: [], idleRss: [], samples: [], hwmAfterIngest: [], ingestMs: [], outcome: [] };
+  // The source's own writeback must not slow the first copy down.
+  run('sync', []);
+  const r = { cpMs: [], cpCpu: [], tus: [], curl: [] };
   for (let i = 0; i < UPLOAD_RUNS; i++) {
     // Baseline: a plain copy on the same disk, made durable (the server fsyncs what it writes).
     const copy = join(work, 'upload-copy.bin');
     const cpCpu0 = cpuOf(process.pid).children;
-    let t0 = now();
+    const t0 = now();
     run('cp', [src, copy]);
     run('sync', [copy]);
     r.cpMs.push(now() - t0);
     r.cpCpu.push(cpuOf(process.pid).children - cpCpu0);
     rmSync(copy);
-
-    // tus through a fresh server, its RSS sampled every 100 ms.
-    const srv = await startServer(join(work, `upload-data-${i}`));
-    r.idleRss.push(procStatus(srv.pid).rss);
-    let peak = 0;
-    let samples = 0;
-    const sampler = setInterval(() => {
-      const s = procStatus(srv.pid);
-      if (Number.isFinite(s.rss)) {
-        peak = Math.max(peak, s.rss);
-        samples++;
-      }
-    }, 100);
-    let up;
-    const serverCpu0 = cpuOf(srv.pid).self;
-    const clientCpu0 = process.cpuUsage();
-    try {
-      up = await tusUpload(srv, src, 'camera-card.bin', 'application/octet-stream');
-    } finally {
-      clearInterval(sampler);
-    }
-    r.serverCpu.push(cpuOf(srv.pid).self - serverCpu0);
-    const clientCpu = process.cpuUsage(clientCpu0);
-    r.clientCpu.push((clientCpu.user + clientCpu.system) / 1e6);
-    const atDone = procStatus(srv.pid);
-    peak = Math.max(peak, atDone.rss);
-    r.tusMs.push(up.doneAt - up.t0);
-    r.hwmAtDone.push(atDone.hwm);
-    r.peakSampled.push(peak);
-    r.samples.push(samples);
-    // Ingest runs next (SHA-256 of the whole file, then ffprobe refuses it): wait it out so
-    // it does not overlap the next run, and note how long it took.
-    t0 = up.doneAt;
-    const done = await waitForVersion(srv, up.versionId, { allowFailed: true, timeoutMs: 10 * 60 * 1000 });
-    r.ingestMs.push((done.seen.failed ?? done.seen.ready) - t0);
-    r.outcome.push(done.version.processing_state);
-    r.hwmAfterIngest.push(procStatus(srv.pid).hwm);
-    await stopServer(srv);
-    rmSync(srv.dataDir, { recursive: true, force: true });
+    run('sync', []);
+    r.tus.push(await serverUpload(i, 'tus', src, tusUpload));
+    r.curl.push(await serverUpload(i, 'curl', src, curlUpload));
     const mibs = (ms) => UPLOAD_BYTES / MiB / (ms / 1000);
-    log(
-      `  run ${i + 1}: cp+sync ${f1(mibs(r.cpMs[i]))} MiB/s, tus ${f1(mibs(r.tusMs[i]))} MiB/s, ` +
-        `server RSS peak ${f1(peak / MiB)} MiB sampled (${samples} samples) / VmHWM ${f1(atDone.hwm / MiB)} MiB; ` +
-        `CPU s: cp+sync ${f2(r.cpCpu[i])}, server ${f2(r.serverCpu[i])}, tus-js-client ${f2(r.clientCpu[i])}; ` +
-        `ingest of the non-media file: ${secs(r.ingestMs[i])} s (${done.version.processing_state})`,
-    );
+    const line = (u) =>
+      `${f1(mibs(u.ms))} MiB/s, RSS peak ${f1(u.peak / MiB)} MiB sampled (${u.samples}) / VmHWM ${f1(u.hwm / MiB)} MiB, ` +
+      `CPU s server ${f2(u.serverCpu)} client ${f2(u.clientCpu)}, ingest ${secs(u.ingestMs)} s (${u.outcome})`;
+    log(`  run ${i + 1}: cp+sync ${f1(mibs(r.cpMs[i]))} MiB/s (CPU ${f2(r.cpCpu[i])} s)`);
+    log(`         tus-js-client: ${line(r.tus[i])}`);
+    log(`         curl:          ${line(r.curl[i])}`);
   }
   rmSync(src);
   const mibs = (ms) => UPLOAD_BYTES / MiB / (ms / 1000);
   r.cpMiBs = r.cpMs.map(mibs);
-  r.tusMiBs = r.tusMs.map(mibs);
-  r.ratios = r.tusMs.map((t, i) => r.cpMs[i] / t);
   r.medCp = median(r.cpMiBs);
-  r.medTus = median(r.tusMiBs);
-  r.ratio = r.medTus / r.medCp;
-  r.medHwm = median(r.hwmAtDone);
-  r.maxHwm = Math.max(...r.hwmAtDone);
+  for (const k of ['tus', 'curl']) {
+    const runs = r[k];
+    r[k] = {
+      runs,
+      miBs: runs.map((u) => mibs(u.ms)),
+      ratios: runs.map((u, i) => r.cpMs[i] / u.ms),
+    };
+    r[k].med = median(r[k].miBs);
+    r[k].ratio = r[k].med / r.medCp;
+  }
+  const all = [...r.tus.runs, ...r.curl.runs];
+  r.medHwm = median(all.map((u) => u.hwm));
+  r.maxHwm = Math.max(...all.map((u) => u.hwm));
   r.load = load();
   return r;
 }
+
 
 async function makeClip(path, seconds, codecArgs) {
   if (existsSync(path)) return;
@@ -761,14 +825,18 @@ function report(m, up, ing, pr) {
   const row = (what, value, runs, goal, ok) => rows.push({ what, value, runs, goal, ok });
   if (up) {
     row('cp + sync (baseline)', `${f1(up.medCp)} MiB/s`, list(up.cpMiBs, f1), '', undefined);
-    row(`tus upload (${CHUNK ? `${CHUNK / MiB} MiB chunks` : 'one PATCH'})`, `${f1(up.medTus)} MiB/s`, list(up.tusMiBs, f1), '', undefined);
-    row('tus / cp throughput', `${f2(up.ratio)}×`, list(up.ratios, f2), `≥ ${GOALS.uploadRatio}×`, up.ratio >= GOALS.uploadRatio);
-    row('server peak RSS (VmHWM at upload end)', `${f1(up.medHwm / 1e6)} MB`, list(up.hwmAtDone, (x) => f1(x / 1e6)), `≤ ${GOALS.rssBytes / 1e6} MB`, up.maxHwm <= GOALS.rssBytes);
-    row('server peak RSS (VmRSS sampled / 100 ms)', `${f1(median(up.peakSampled) / 1e6)} MB`, list(up.peakSampled, (x) => f1(x / 1e6)), '', undefined);
-    row('server idle RSS before upload', `${f1(median(up.idleRss) / 1e6)} MB`, list(up.idleRss, (x) => f1(x / 1e6)), '', undefined);
+    const chunks = CHUNK ? `${CHUNK / MiB} MiB chunks` : 'one PATCH';
+    for (const [k, label] of [['tus', `tus-js-client (${chunks})`], ['curl', 'curl (one PATCH)']]) {
+      const u = up[k];
+      row(`tus upload, ${label}`, `${f1(u.med)} MiB/s`, list(u.miBs, f1), '', undefined);
+      row(`… / cp throughput`, `${f2(u.ratio)}×`, list(u.ratios, f2), `≥ ${GOALS.uploadRatio}×`, u.ratio >= GOALS.uploadRatio);
+      row(`… server peak RSS (VmHWM at upload end)`, `${f1(median(u.runs.map((x) => x.hwm)) / 1e6)} MB`, list(u.runs, (x) => f1(x.hwm / 1e6)), `≤ ${GOALS.rssBytes / 1e6} MB`, Math.max(...u.runs.map((x) => x.hwm)) <= GOALS.rssBytes);
+      row(`… server peak RSS (VmRSS sampled / 100 ms)`, `${f1(median(u.runs.map((x) => x.peak)) / 1e6)} MB`, list(u.runs, (x) => f1(x.peak / 1e6)), '', undefined);
+      row(`… CPU s: server during the upload`, f2(median(u.runs.map((x) => x.serverCpu))), list(u.runs, (x) => f2(x.serverCpu)), '', undefined);
+      row(`… CPU s: the client`, f2(median(u.runs.map((x) => x.clientCpu))), list(u.runs, (x) => f2(x.clientCpu)), '', undefined);
+    }
+    row('server idle RSS before upload', `${f1(median(up.tus.runs.map((x) => x.idleRss)) / 1e6)} MB`, list(up.tus.runs, (x) => f1(x.idleRss / 1e6)), '', undefined);
     row('CPU s: cp + sync', f2(median(up.cpCpu)), list(up.cpCpu, f2), '', undefined);
-    row('CPU s: server during the upload', f2(median(up.serverCpu)), list(up.serverCpu, f2), '', undefined);
-    row('CPU s: tus-js-client (bench process)', f2(median(up.clientCpu)), list(up.clientCpu, f2), '', undefined);
   }
   if (ing) {
     row('bare ffmpeg: same commands, sequential', `${secs(ing.medBare)} s`, list(ing.runs, (p) => secs(p.bare.totalMs)), '', undefined);
@@ -819,12 +887,13 @@ function report(m, up, ing, pr) {
   md.push('## Setup', '');
   if (up) {
     md.push(
-      `- Upload: ${UPLOAD_BYTES / MiB} MiB of /dev/urandom, ${UPLOAD_RUNS} runs, each: \`cp\` + \`sync FILE\` to the same directory, then a fresh ` +
-        `\`frameproof serve\` (\`FRAMEPROOF__MEDIA__CONCURRENCY=1\`) and a tus-js-client upload (${CHUNK ? `${CHUNK / MiB} MiB chunks` : 'one PATCH'}), ` +
-        'timed from the creation POST until the last PATCH was answered (the server fsyncs every PATCH before answering). ' +
-        `RSS is the server process's VmRSS, sampled every 100 ms (${list(up.samples, String)} samples), and VmHWM read at upload end. ` +
-        `The ingest of the non-media file that follows each upload (SHA-256 of the whole file, then ffprobe refuses it) took ${list(up.ingestMs, secs)} s ` +
-        `and was waited out before the next run; VmHWM after it: ${list(up.hwmAfterIngest, (x) => f1(x / 1e6))} MB.`,
+      `- Upload: ${UPLOAD_BYTES / MiB} MiB of /dev/urandom (written out with \`sync\` before the first run), ${UPLOAD_RUNS} runs, each: \`cp\` + \`sync FILE\` to the same directory; ` +
+        `then a fresh \`frameproof serve\` (\`FRAMEPROOF__MEDIA__CONCURRENCY=1\`) and a tus-js-client upload (${CHUNK ? `${CHUNK / MiB} MiB chunks` : 'one PATCH'}, running in the bench's own Node process); ` +
+        'then another fresh server and the same tus upload by curl (the creation POST, then the whole file in one PATCH with `curl -T`, a client that costs little CPU). ' +
+        'Each upload is timed from the creation POST until the last PATCH was answered (the server makes every PATCH durable before answering), and everything is `sync`ed between measures. ' +
+        `RSS is the server process's VmRSS, sampled every 100 ms, and VmHWM read at upload end. ` +
+        `The ingest of the non-media file that follows each upload (SHA-256 of the whole file, then ffprobe refuses it) took ` +
+        `${list([...up.tus.runs, ...up.curl.runs], (u) => secs(u.ingestMs))} s and was waited out before the next measure.`,
     );
   }
   if (ing) {
@@ -859,7 +928,7 @@ function report(m, up, ing, pr) {
       'Server and baseline runs alternate, so slow periods hit both, but a ratio from a single pair can still be off by the noise.',
   );
   const spread = (xs) => (xs.length > 1 ? `${f1(((Math.max(...xs) - Math.min(...xs)) / median(xs)) * 100)} %` : 'n/a');
-  if (up) md.push(`- Upload: spread (max − min) / median: cp ${spread(up.cpMiBs)}, tus ${spread(up.tusMiBs)}.`);
+  if (up) md.push(`- Upload: spread (max − min) / median: cp ${spread(up.cpMiBs)}, tus-js-client ${spread(up.tus.miBs)}, curl ${spread(up.curl.miBs)}.`);
   if (ing) md.push(`- Ingest: spread: server ${spread(ing.runs.map((p) => p.server.readyMs))}, bare ${spread(ing.runs.map((p) => p.bare.totalMs))}.`);
   if (pr) md.push(`- ProRes playable: spread ${spread(pr.runs.map((p) => p.server.playableMs))}.`);
   md.push('');
