@@ -462,10 +462,7 @@ mod tests {
         let mut offset = 0usize;
         for stop in [1_000_003, WRITE_BUFFER + 5, 2 * WRITE_BUFFER + ALIGN + 1, data.len()] {
             let cut = stop < data.len();
-            let a = blobs
-                .append(&key, offset as u64, u64::MAX, chunks(offset, stop, cut), &mut |_| {})
-                .await
-                .unwrap();
+            let a = blobs.append(&key, offset as u64, u64::MAX, chunks(offset, stop, cut), &mut |_| {}).await.unwrap();
             assert_eq!(a.written as usize, stop - offset);
             assert_eq!(a.interrupted.is_some(), cut);
             offset = stop;

@@ -13,7 +13,7 @@ use frameproof_media::{Expectation, MediaKind, Probe, ProbeError, verify_proxy};
 use frameproof_store::events::{self, NewEvent};
 use frameproof_store::jobs::JobRow;
 use frameproof_store::versions::{self, NewRendition, Probed};
-use frameproof_store::{Conn, workspaces};
+use frameproof_store::{WriteTx, workspaces};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
@@ -35,7 +35,7 @@ fn actor() -> serde_json::Value {
 
 /// Appends a version event (`version.playable`, `version.ready`, …) in the caller's transaction.
 async fn version_event(
-    c: &mut Conn,
+    c: &mut WriteTx,
     kind: &str,
     version: VersionId,
     payload: serde_json::Value,
@@ -128,7 +128,7 @@ impl Dial<'_> {
 }
 
 /// Marks the version failed after its job gave up (called by the runtime and the reaper).
-pub async fn give_up(c: &mut Conn, job: &JobRow, reason: &str, now: i64) {
+pub async fn give_up(c: &mut WriteTx, job: &JobRow, reason: &str, now: i64) {
     let Ok(p) = serde_json::from_str::<Payload>(&job.payload) else { return };
     if let Ok(true) = versions::set_state(c, p.version_id, "failed", Some(reason), now).await {
         let payload = serde_json::json!({ "id": p.version_id, "processing_state": "failed", "failure_reason": reason });

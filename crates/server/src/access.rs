@@ -86,7 +86,11 @@ pub async fn asset(
 
 /// A version the member can reach, with its asset and live project: the checks of [`asset`],
 /// on one batched read.
-pub async fn version(c: &mut Conn, p: &Principal, id: VersionId) -> ApiResult<(VersionRow, AssetRow, ProjectRow, Role)> {
+pub async fn version(
+    c: &mut Conn,
+    p: &Principal,
+    id: VersionId,
+) -> ApiResult<(VersionRow, AssetRow, ProjectRow, Role)> {
     let ctx = versions::in_context(c, id, p.user_id).await?.ok_or_else(ApiError::not_found)?;
     let (Some(asset), Some(project), Some(role)) = (ctx.asset, ctx.project, ctx.role) else {
         return Err(ApiError::not_found());

@@ -3,7 +3,7 @@
 
 use frameproof_domain::{AssetId, ProjectId, VersionId, WorkspaceId};
 use frameproof_store::events::{self, NewEvent};
-use frameproof_store::{Conn, StoreError};
+use frameproof_store::{StoreError, WriteTx};
 use serde::Serialize;
 
 use crate::auth::{Caller, Principal};
@@ -67,7 +67,7 @@ impl EventScope {
 
 /// Appends an event inside the caller's transaction.
 pub async fn record(
-    c: &mut Conn,
+    c: &mut WriteTx,
     kind: &str,
     at: i64,
     actor: &Actor,

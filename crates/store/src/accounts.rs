@@ -225,11 +225,7 @@ pub async fn insert_api_token(c: &mut Conn, t: &NewApiToken<'_>) -> Result<()> {
 
 /// The live API token holding this hash, and its user, in one round trip (every API request
 /// asks).
-pub async fn live_api_token_with_user(
-    c: &mut Conn,
-    hash: &[u8],
-    now: i64,
-) -> Result<Option<(ApiTokenRow, UserRow)>> {
+pub async fn live_api_token_with_user(c: &mut Conn, hash: &[u8], now: i64) -> Result<Option<(ApiTokenRow, UserRow)>> {
     let live = "token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
     let sql = format!(
         "SELECT 't' AS k, {TOKEN_COLS} FROM api_tokens WHERE {live};

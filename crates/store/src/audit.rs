@@ -55,8 +55,8 @@ pub async fn head(c: &mut Conn) -> Result<Option<(i64, String)>> {
     Ok(sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(c).await?)
 }
 
-/// The audit entry for an event, its hash computed against the current head (the caller's
-/// transaction holds the write lock, so the head cannot move underneath). Stored by
+/// The audit entry for an event, its hash computed against the head (the caller's transaction
+/// holds the write lock, so the head cannot move underneath). Stored by
 /// [`crate::events::append`] in the same round trip as the event.
 pub(crate) struct NextEntry {
     pub seq: i64,
@@ -65,8 +65,7 @@ pub(crate) struct NextEntry {
     pub hash: String,
 }
 
-pub(crate) async fn next_entry(c: &mut Conn, e: &NewEvent<'_>) -> Result<NextEntry> {
-    let (last_seq, prev) = head(&mut *c).await?.unwrap_or((0, audit::GENESIS.to_owned()));
+pub(crate) fn next_entry(e: &NewEvent<'_>, (last_seq, prev): (i64, String)) -> NextEntry {
     let seq = last_seq + 1;
     let ids = [
         ("workspace", Some(e.workspace_id.to_string())),
@@ -89,7 +88,7 @@ pub(crate) async fn next_entry(c: &mut Conn, e: &NewEvent<'_>) -> Result<NextEnt
         version_id,
         prev_hash: &prev,
     });
-    Ok(NextEntry { seq, subject, prev_hash: prev, hash })
+    NextEntry { seq, subject, prev_hash: prev, hash }
 }
 
 /// Which entries a listing shows.

@@ -5,7 +5,7 @@ use frameproof_domain::{AssetId, ProjectId, UserId, VersionId, WorkspaceId};
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use crate::{Conn, Result};
+use crate::{Conn, Result, WriteTx};
 
 /// An event to append.
 pub struct NewEvent<'a> {
@@ -24,8 +24,9 @@ pub struct NewEvent<'a> {
 
 /// Appends an event, and its audit entry when it is a state change the audit keeps; returns the
 /// event's id (the stream position).
-pub async fn append(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
-    const EVENT: &str = "INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only)
+pub async fn append(tx: &mut WriteTx, e: &NewEvent<'_>) -> Result<i64> {
+    const EVENT: &str =
+        "INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
     // The audit entry repeats the event's fields ($1..$8) and adds its own ($10..$13); both rows
     // go in one round trip.
@@ -34,7 +35,7 @@ pub async fn append(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
          INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
     let entry = match frameproof_domain::audit::is_audited(e.kind) {
-        true => Some(crate::audit::next_entry(&mut *c, e).await?),
+        true => Some(crate::audit::next_entry(e, tx.audit_head().await?)),
         false => None,
     };
     let q = sqlx::query_scalar::<_, i64>(if entry.is_some() { AUDITED } else { EVENT })
@@ -47,11 +48,14 @@ pub async fn append(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
         .bind(e.version_id.map(|v| v.0))
         .bind(serde_json::to_string(e.payload)?)
         .bind(e.team_only);
-    let q = match entry {
-        Some(a) => q.bind(a.seq).bind(a.subject).bind(a.prev_hash).bind(a.hash),
-        None => q,
+    let (q, head) = match entry {
+        Some(a) => (q.bind(a.seq).bind(a.subject).bind(a.prev_hash).bind(a.hash.clone()), Some((a.seq, a.hash))),
+        None => (q, None),
     };
-    let ids = q.fetch_all(c).await?;
+    let ids = q.fetch_all(&mut **tx).await?;
+    if let Some((seq, hash)) = head {
+        tx.set_audit_head(seq, hash);
+    }
     Ok(ids.last().copied().ok_or(sqlx::Error::RowNotFound)?)
 }
 

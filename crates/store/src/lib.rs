@@ -29,7 +29,9 @@ use std::time::Duration;
 
 use std::sync::{Arc, Weak};
 
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Connection, FromRow, Row, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot, watch};
 
@@ -108,6 +110,10 @@ struct Writer {
     release: bool,
     /// Those whose work is in the open batch, waiting for its commit.
     waiting: Vec<oneshot::Sender<Result<(), String>>>,
+    /// The audit chain's head as this batch left it (sequence number, hash), once read or
+    /// written in the batch. Forgotten whenever the batch ends or work in it is rolled back:
+    /// outside a batch another process may append.
+    audit_head: Option<(i64, String)>,
 }
 
 const SAVEPOINT: &str = "SAVEPOINT fp_write";
@@ -127,6 +133,7 @@ impl Writer {
         if !std::mem::take(&mut self.dangling) {
             return;
         }
+        self.audit_head = None;
         let undone = match sqlx::query(ROLLBACK_TO).execute(self.conn()).await {
             Ok(_) => sqlx::query(RELEASE).execute(self.conn()).await.map(|_| ()),
             Err(e) => Err(e),
@@ -143,6 +150,7 @@ impl Writer {
         }
         self.open = false;
         self.release = false;
+        self.audit_head = None;
         for w in self.waiting.drain(..) {
             let _ = w.send(Err(why.clone()));
         }
@@ -155,6 +163,7 @@ impl Writer {
             return;
         }
         let sql = if std::mem::take(&mut self.release) { "RELEASE fp_write; COMMIT" } else { "COMMIT" };
+        self.audit_head = None;
         match sqlx::raw_sql(sql).execute(self.conn()).await {
             Ok(_) => {
                 self.open = false;
@@ -213,6 +222,28 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    fn writer(&mut self) -> &mut Writer {
+        self.guard.as_mut().unwrap_or_else(|| unreachable!("a finished transaction"))
+    }
+
+    /// The audit chain's head as of this transaction: remembered within the batch, so only the
+    /// batch's first audited write reads it.
+    pub(crate) async fn audit_head(&mut self) -> Result<(i64, String)> {
+        if let Some(h) = &self.writer().audit_head {
+            return Ok(h.clone());
+        }
+        let h = audit::head(self).await?.unwrap_or_else(|| (0, frameproof_domain::audit::GENESIS.to_owned()));
+        self.writer().audit_head = Some(h.clone());
+        Ok(h)
+    }
+
+    /// Records the entry this transaction just appended as the head.
+    pub(crate) fn set_audit_head(&mut self, seq: i64, hash: String) {
+        self.writer().audit_head = Some((seq, hash));
+    }
+}
+
 impl Drop for WriteTx {
     fn drop(&mut self) {
         // Not committed: the savepoint is rolled back by the next holder of the writer, or by
@@ -264,8 +295,14 @@ impl Store {
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         let (changes, _) = watch::channel(0);
-        let writer =
-            Arc::new(Mutex::new(Writer { conn: Some(conn), open: false, dangling: false, release: false, waiting: Vec::new() }));
+        let writer = Arc::new(Mutex::new(Writer {
+            conn: Some(conn),
+            open: false,
+            dangling: false,
+            release: false,
+            waiting: Vec::new(),
+            audit_head: None,
+        }));
         let flush = Arc::new(Notify::new());
         tokio::spawn(flusher(Arc::downgrade(&writer), flush.clone(), changes.clone()));
         Ok(Store { writer, flush, read, changes, path: path.to_owned() })
@@ -375,10 +412,7 @@ impl Store {
 pub(crate) struct Tagged(Vec<SqliteRow>);
 
 impl Tagged {
-    pub(crate) async fn fetch(
-        c: &mut Conn,
-        q: sqlx::query::Query<'_, Sqlite, SqliteArguments>,
-    ) -> Result<Tagged> {
+    pub(crate) async fn fetch(c: &mut Conn, q: sqlx::query::Query<'_, Sqlite, SqliteArguments>) -> Result<Tagged> {
         Ok(Tagged(q.fetch_all(c).await?))
     }
 
@@ -449,6 +483,63 @@ mod tests {
         assert_eq!(committed, 56);
         assert_eq!(count(&s).await, 56);
         s.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_audit_chain_stays_whole_across_batches_rollbacks_and_processes() {
+        // Two stores on one file stand for two processes (`serve` and `worker`): each remembers
+        // the chain's head only within its own batch, so neither forks the chain.
+        let dir = tempfile::tempdir().unwrap();
+        let a = Store::open_in(dir.path()).await.unwrap();
+        let b = Store::open_in(dir.path()).await.unwrap();
+        let actor = serde_json::json!({"kind": "system"});
+        let mut tasks = Vec::new();
+        for i in 0..60u32 {
+            let s = if i % 3 == 0 { b.clone() } else { a.clone() };
+            let actor = actor.clone();
+            tasks.push(tokio::spawn(async move {
+                let payload = serde_json::json!({ "n": i });
+                let mut tx = s.begin().await.unwrap();
+                let e = events::NewEvent {
+                    kind: "comment.created",
+                    at: i64::from(i),
+                    actor: &actor,
+                    workspace_id: frameproof_domain::WorkspaceId(uuid::Uuid::from_u128(7)),
+                    project_id: None,
+                    asset_id: None,
+                    version_id: None,
+                    payload: &payload,
+                    team_only: false,
+                };
+                events::append(&mut tx, &e).await.unwrap();
+                if i % 5 == 4 {
+                    drop(tx); // rolled back, audit entry and all
+                    false
+                } else {
+                    tx.commit().await.unwrap();
+                    true
+                }
+            }));
+        }
+        let mut committed = 0;
+        for t in tasks {
+            committed += i64::from(t.await.unwrap());
+        }
+        let mut c = a.reader().await.unwrap();
+        let rows = audit::walk(&mut c, 0, 1000).await.unwrap();
+        assert_eq!(rows.len() as i64, committed);
+        let mut prev = frameproof_domain::audit::GENESIS.to_owned();
+        for (n, r) in rows.iter().enumerate() {
+            assert_eq!(r.seq, n as i64 + 1);
+            assert_eq!(r.prev_hash, prev, "entry {} does not follow its predecessor", r.seq);
+            assert_eq!(r.recompute().unwrap(), r.hash);
+            prev = r.hash.clone();
+        }
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(&mut *c).await.unwrap();
+        assert_eq!(events, committed);
+        drop(c);
+        a.close().await;
+        b.close().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@
 use frameproof_domain::{Action, AssetId, FolderId, ProjectId, event, validate};
 use frameproof_store::assets::{self, AssetRow, AssetUpdate, NewAsset};
 use frameproof_store::projects::ProjectRow;
-use frameproof_store::{Conn, folders};
+use frameproof_store::{WriteTx, folders};
 use serde::Deserialize;
 
 use super::projects::check_restorable;
@@ -17,7 +17,7 @@ use crate::model::{AssetView, Page};
 use crate::state::AppState;
 
 async fn record_asset(
-    c: &mut Conn,
+    c: &mut WriteTx,
     kind: &str,
     now: i64,
     p: &Principal,

@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frameproof_domain::review::{self, AnchorInput, Annotation, Medium};
 use frameproof_domain::{Action, CommentId, GuestSessionId, Timestamp, UserId, VersionId, event};
+use frameproof_store::WriteTx;
 use frameproof_store::comments::{self, CommentRow, Filter, NewComment};
 use frameproof_store::projects::ProjectRow;
 use frameproof_store::versions::VersionRow;
@@ -285,7 +286,7 @@ async fn reach(
 }
 
 async fn announce(
-    c: &mut Conn,
+    c: &mut WriteTx,
     kind: &str,
     now: i64,
     caller: &Caller,

@@ -4,7 +4,7 @@
 use frameproof_domain::{Action, FolderId, event, validate};
 use frameproof_store::folders::{self, FolderRow, NewFolder};
 use frameproof_store::projects::ProjectRow;
-use frameproof_store::{Conn, assets};
+use frameproof_store::{WriteTx, assets};
 use serde::Deserialize;
 
 use super::projects::check_restorable;
@@ -26,7 +26,7 @@ pub struct CreateFolder {
 }
 
 async fn record_folder(
-    c: &mut Conn,
+    c: &mut WriteTx,
     kind: &str,
     now: i64,
     p: &Principal,

@@ -10,6 +10,7 @@ use frameproof_domain::signing::PublicKey;
 use frameproof_domain::{
     Action, AssetId, DecisionId, ReceiptId, Timecode, TimecodeFormat, Timestamp, UserId, VersionId, audit, event,
 };
+use frameproof_store::WriteTx;
 use frameproof_store::assets::AssetRow;
 use frameproof_store::projects::ProjectRow;
 use frameproof_store::versions::VersionRow;
@@ -246,7 +247,7 @@ async fn refresh_status(c: &mut Conn, v: &VersionRow, now: i64) -> ApiResult<Str
 /// Locks the asset's current version when every required approver has approved it.
 pub async fn lock_if_approved(
     state: &AppState,
-    c: &mut Conn,
+    c: &mut WriteTx,
     asset: &AssetRow,
     project: &ProjectRow,
     actor: &Actor,
@@ -281,7 +282,7 @@ pub async fn lock_if_approved(
 /// Seals a version: records the lock, signs the audit chain's head, and issues the receipt.
 async fn seal(
     state: &AppState,
-    c: &mut Conn,
+    c: &mut WriteTx,
     (v, asset, project): (&VersionRow, &AssetRow, &ProjectRow),
     actor: &Actor,
     (kind, by, reason): (&str, Option<UserId>, &str),

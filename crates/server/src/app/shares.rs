@@ -7,6 +7,7 @@ use frameproof_domain::{
     validate,
 };
 use frameproof_store::Conn;
+use frameproof_store::WriteTx;
 use frameproof_store::projects::ProjectRow;
 use frameproof_store::shares::{self, AccessEntry, LinkRow, LinkSettings, NewLink};
 use serde::{Deserialize, Serialize};
@@ -474,7 +475,7 @@ pub async fn create(state: &AppState, p: &Principal, req: CreateShareLink) -> Ap
 
 /// Share-link events are the team's (they carry settings, not secrets).
 async fn announce(
-    c: &mut Conn,
+    c: &mut WriteTx,
     kind: &str,
     now: i64,
     p: &Principal,

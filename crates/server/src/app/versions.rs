@@ -3,6 +3,7 @@
 
 use frameproof_blobs::BlobKey;
 use frameproof_domain::{Action, AssetId, TimecodeFormat, VersionId, event};
+use frameproof_store::WriteTx;
 use frameproof_store::assets::AssetRow;
 use frameproof_store::projects::ProjectRow;
 use frameproof_store::{Conn, review, versions, workspaces};
@@ -108,7 +109,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: VersionId) -> ApiResult<
 
 /// A stack change's event.
 async fn record_stack(
-    c: &mut Conn,
+    c: &mut WriteTx,
     kind: &str,
     now: i64,
     p: &Principal,

@@ -1,6 +1,7 @@
 //! Workspaces, members, roles, quotas and invitations.
 
 use frameproof_domain::{Action, InviteId, ProjectId, Role, UserId, WorkspaceId, event, validate};
+use frameproof_store::WriteTx;
 use frameproof_store::accounts::{self, NewUser};
 use frameproof_store::workspaces::{self, NewInvite};
 use frameproof_store::{Conn, projects};
@@ -26,7 +27,7 @@ pub struct CreateWorkspace {
 /// Creates a workspace named `name` owned by `owner`, inside the caller's transaction (also used
 /// by `admin create-user --workspace`).
 pub async fn create_in(
-    c: &mut Conn,
+    c: &mut WriteTx,
     state: &AppState,
     owner: UserId,
     owner_name: &str,
