@@ -34,6 +34,7 @@ const DEFAULTS = {
   BENCH_LIST_CLIENTS: '32',
   BENCH_LIST_SECONDS: '10', // per listing load
   BENCH_SEED_CLIENTS: '16', // concurrent clients seeding the listing versions
+  BENCH_WRK_SECONDS: '10', // the post section's wrk loads (when wrk is installed)
   BENCH_LIVE_CLIENTS: '200', // SSE connections
   BENCH_LIVE_COMMENTS: '200', // comments posted one at a time while they listen
   BENCH_LIVE_GAP_MS: '20', // pause after each answered POST
@@ -59,6 +60,7 @@ const LIST_CLIENTS = num('BENCH_LIST_CLIENTS');
 const LIST_SECONDS = num('BENCH_LIST_SECONDS');
 const SEED_CLIENTS = num('BENCH_SEED_CLIENTS');
 const LIVE_CLIENTS = num('BENCH_LIVE_CLIENTS');
+const WRK_SECONDS = num('BENCH_WRK_SECONDS');
 const LIVE_COMMENTS = num('BENCH_LIVE_COMMENTS');
 const LIVE_GAP_MS = num('BENCH_LIVE_GAP_MS');
 const LIVE_IDLE_SECONDS = num('BENCH_LIVE_IDLE_SECONDS');
@@ -538,7 +540,83 @@ async function postSection(srv, v, clients) {
       `acknowledged ${post.acked}, listed ${post.listed} (${listed.pages} pages), lost ${post.lost}`,
   );
   log(`  server-side (its request log, whole ms): GET p50 ${baseline.server.p50} p99 ${baseline.server.p99}; POST p50 ${post.server.p50} p99 ${post.server.p99} max ${post.server.max}`);
-  return { baseline, post, load: load() };
+  let wrk = null;
+  if (haveWrk()) {
+    const opts = { seconds: WRK_SECONDS, connections: POST_CLIENTS };
+    wrk = { get: await wrkLoad(srv, clients[0].token, { ...opts, path: versionPath(v.id) }) };
+    const body = `'{"body":"wrk comment ' .. n .. '","frame":' .. (n % ${fc}) .. '}'`;
+    wrk.post = await wrkLoad(srv, clients[0].token, { ...opts, path: commentsPath(v.id), body });
+    for (const [k, w] of Object.entries(wrk)) {
+      log(`  wrk ${k.toUpperCase()}: p50 ${ms(w.p50)} ms, p99 ${ms(w.p99)} ms, max ${ms(w.max)} ms, ${f0(w.rate)}/s, ${w.non2xx} not 2xx ${w.errors}`);
+    }
+  } else {
+    log('  wrk is not installed (apt-get install wrk): the lean-client rows are skipped');
+  }
+  return { baseline, post, wrk, load: load() };
+}
+
+/**
+ * The same load shape from wrk (Debian's C load generator, when installed): `connections` keep-alive
+ * connections on one thread for `seconds`, each sending its next request as soon as the last is
+ * answered. It costs far less CPU than Node's clients, so on 2 CPUs its numbers show what the
+ * server does with more of the machine. One token for all connections (wrk sends one header set).
+ */
+async function wrkLoad(srv, token, { path, body, seconds, connections }) {
+  const dir = mkdtempSync(join(setting('BENCH_DIR'), 'fp-wrk-'));
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Authorization: Bearer ${token}`];
+  if (body) {
+    const lua = join(dir, 'post.lua');
+    writeFileSync(
+      lua,
+      [
+        'wrk.method = "POST"',
+        'wrk.headers["Content-Type"] = "application/json"',
+        'local n = 0',
+        'request = function()',
+        '  n = n + 1',
+        `  return wrk.format(nil, nil, nil, ${body})`,
+        'end',
+      ].join('\n'),
+    );
+    args.push('-s', lua);
+  }
+  args.push(`http://${HOST}:${PORT}${path}`);
+  const cpu0 = cpuOf(srv.pid);
+  // Asynchronously: the server's log must keep draining while wrk runs.
+  const out = await new Promise((resolvePromise, reject) => {
+    const child = spawn('wrk', args);
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.stderr.on('data', (d) => (text += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolvePromise(text) : reject(new Error(`wrk failed (${code}): ${text}`))));
+  });
+  const cpu = cpuOf(srv.pid) - cpu0;
+  rmSync(dir, { recursive: true, force: true });
+  const toMs = (v, unit) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? NaN);
+  const pctl = (p) => {
+    const m = out.match(new RegExp(`^\\s*${p}%\\s+([0-9.]+)(us|ms|s)\\s*$`, 'm'));
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const lat = out.match(/^\s*Latency\s+\S+\s+\S+\s+([0-9.]+)(us|ms|s)/m);
+  const n = Number(out.match(/(\d+) requests in/)?.[1] ?? NaN);
+  const secs = Number(out.match(/requests in ([0-9.]+)s/)?.[1] ?? NaN);
+  const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
+  const errors = out.match(/Socket errors:.*$/m)?.[0] ?? '';
+  return {
+    p50: pctl(50),
+    p99: pctl(99),
+    max: lat ? toMs(lat[1], lat[2]) : NaN,
+    n,
+    rate: (n - non2xx) / secs,
+    non2xx,
+    errors,
+    cpu: { server: cpu, bench: NaN },
+  };
+}
+
+function haveWrk() {
+  return spawnSync('wrk', ['-v'], { encoding: 'utf8' }).error === undefined;
 }
 
 async function listSection(srv, vBig, vDraw, seeders, clients) {
@@ -927,7 +1005,13 @@ function report(m, po, li, lv, srvInfo) {
     L(`post: POST /versions/{id}/comments, ${POST_CLIENTS} clients × ${POST_EACH}`, p, p.rate, p.cpu, `p99 ≤ ${GOALS.postP99Ms} ms`, p.p99 <= GOALS.postP99Ms);
     L('post: baseline GET, server-side (its request log, whole ms)', b.server);
     L('post: POST, server-side (its request log, whole ms)', p.server);
+    if (po.wrk) {
+      const w = po.wrk;
+      L(`post: wrk, GET /versions/{id}, ${POST_CLIENTS} connections, ${WRK_SECONDS} s`, w.get, w.get.rate, w.get.cpu);
+      L(`post: wrk, POST /versions/{id}/comments, ${POST_CLIENTS} connections, ${WRK_SECONDS} s`, w.post, w.post.rate, w.post.cpu, `p99 ≤ ${GOALS.postP99Ms} ms`, w.post.p99 <= GOALS.postP99Ms);
+    }
     C('post: POST / GET round trip, at p50 and at p99', `${f1(p.p50 / b.p50)}× and ${f1(p.p99 / b.p99)}×`);
+    if (po.wrk) C('post: wrk, answers not 2xx (GET, POST)', `${po.wrk.get.non2xx}, ${po.wrk.post.non2xx}`, '0', po.wrk.get.non2xx + po.wrk.post.non2xx === 0);
     C('post: failed writes (not 201)', `${p.failed}${p.failed ? ` ${JSON.stringify(p.byStatus)}` : ''} of ${p.requests}`, '0', p.failed === 0);
     C('post: lost writes (acknowledged, not listed)', `${p.lost} of ${p.acked} (listed ${p.listed}, never acknowledged ${p.unacked}, duplicates ${p.duplicates})`, '0', p.lost === 0);
   }
