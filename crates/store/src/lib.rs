@@ -220,9 +220,7 @@ impl WriteTx {
             Err(_) => Err(StoreError::Batch(String::from("the database closed before the commit"))),
         }
     }
-}
 
-impl WriteTx {
     fn writer(&mut self) -> &mut Writer {
         self.guard.as_mut().unwrap_or_else(|| unreachable!("a finished transaction"))
     }
