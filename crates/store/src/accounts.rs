@@ -130,12 +130,24 @@ pub async fn insert_session(c: &mut Conn, s: &NewSession<'_>) -> Result<()> {
 /// round trip (every cookie request asks).
 pub async fn live_session_with_user(c: &mut Conn, hash: &[u8], now: i64) -> Result<Option<(SessionRow, UserRow)>> {
     let live = "token_hash = $1 AND revoked_at IS NULL AND expires_at > $2";
+    credential_with_user(c, "sessions", SESSION_COLS, live, hash, now).await
+}
+
+/// A credential row of `table` matching `live` (`$1` the token hash, `$2` now) and its user.
+async fn credential_with_user<T: for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>>(
+    c: &mut Conn,
+    table: &str,
+    cols: &str,
+    live: &str,
+    hash: &[u8],
+    now: i64,
+) -> Result<Option<(T, UserRow)>> {
     let sql = format!(
-        "SELECT 's' AS k, {SESSION_COLS} FROM sessions WHERE {live};
-         SELECT 'u' AS k, {USER_COLS} FROM users WHERE id = (SELECT user_id FROM sessions WHERE {live})"
+        "SELECT 'c' AS k, {cols} FROM {table} WHERE {live};
+         SELECT 'u' AS k, {USER_COLS} FROM users WHERE id = (SELECT user_id FROM {table} WHERE {live})"
     );
     let rows = crate::Tagged::fetch(c, sqlx::query(sqlx::AssertSqlSafe(sql)).bind(hash).bind(now)).await?;
-    Ok(rows.one("s")?.zip(rows.one("u")?))
+    Ok(rows.one("c")?.zip(rows.one("u")?))
 }
 
 /// Records activity and slides the expiry forward.
@@ -227,12 +239,7 @@ pub async fn insert_api_token(c: &mut Conn, t: &NewApiToken<'_>) -> Result<()> {
 /// asks).
 pub async fn live_api_token_with_user(c: &mut Conn, hash: &[u8], now: i64) -> Result<Option<(ApiTokenRow, UserRow)>> {
     let live = "token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
-    let sql = format!(
-        "SELECT 't' AS k, {TOKEN_COLS} FROM api_tokens WHERE {live};
-         SELECT 'u' AS k, {USER_COLS} FROM users WHERE id = (SELECT user_id FROM api_tokens WHERE {live})"
-    );
-    let rows = crate::Tagged::fetch(c, sqlx::query(sqlx::AssertSqlSafe(sql)).bind(hash).bind(now)).await?;
-    Ok(rows.one("t")?.zip(rows.one("u")?))
+    credential_with_user(c, "api_tokens", TOKEN_COLS, live, hash, now).await
 }
 
 pub async fn touch_api_token(c: &mut Conn, id: Uuid, now: i64) -> Result<()> {

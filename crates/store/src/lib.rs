@@ -447,6 +447,22 @@ mod tests {
         sqlx::query_scalar("SELECT COUNT(*) FROM login_failures").fetch_one(&mut *c).await.unwrap()
     }
 
+    /// Commits the transaction, or drops it (rolling it back); answers whether it committed.
+    async fn finish(tx: WriteTx, keep: bool) -> bool {
+        if keep {
+            tx.commit().await.unwrap();
+        }
+        keep
+    }
+
+    async fn committed(tasks: Vec<tokio::task::JoinHandle<bool>>) -> i64 {
+        let mut n = 0;
+        for t in tasks {
+            n += i64::from(t.await.unwrap());
+        }
+        n
+    }
+
     async fn add(tx: &mut WriteTx, key: &str) {
         sqlx::query("INSERT INTO login_failures (scope_key, at) VALUES ($1, 0)")
             .bind(key)
@@ -465,19 +481,11 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 let mut tx = s.begin().await.unwrap();
                 add(&mut tx, &format!("k{i}")).await;
-                if i % 8 == 7 {
-                    drop(tx); // rolled back; the others in its batch still commit
-                    false
-                } else {
-                    tx.commit().await.unwrap();
-                    true
-                }
+                // Every eighth is rolled back; the others in its batch still commit.
+                finish(tx, i % 8 != 7).await
             }));
         }
-        let mut committed = 0;
-        for t in tasks {
-            committed += i64::from(t.await.unwrap());
-        }
+        let committed = committed(tasks).await;
         assert_eq!(committed, 56);
         assert_eq!(count(&s).await, 56);
         s.close().await;
@@ -510,19 +518,11 @@ mod tests {
                     team_only: false,
                 };
                 events::append(&mut tx, &e).await.unwrap();
-                if i % 5 == 4 {
-                    drop(tx); // rolled back, audit entry and all
-                    false
-                } else {
-                    tx.commit().await.unwrap();
-                    true
-                }
+                // Every fifth is rolled back, audit entry and all.
+                finish(tx, i % 5 != 4).await
             }));
         }
-        let mut committed = 0;
-        for t in tasks {
-            committed += i64::from(t.await.unwrap());
-        }
+        let committed = committed(tasks).await;
         let mut c = a.reader().await.unwrap();
         let rows = audit::walk(&mut c, 0, 1000).await.unwrap();
         assert_eq!(rows.len() as i64, committed);
