@@ -65,6 +65,42 @@ impl EventScope {
     }
 }
 
+/// An event with its JSON encoded, ready to store: by [`record`], or by a store function that
+/// writes it with its own change in one round trip.
+pub struct Encoded<'a> {
+    kind: &'a str,
+    at: i64,
+    actor: serde_json::Value,
+    scope: EventScope,
+    payload: serde_json::Value,
+}
+
+impl<'a> Encoded<'a> {
+    pub fn new(
+        kind: &'a str,
+        at: i64,
+        actor: &Actor,
+        scope: EventScope,
+        payload: &impl Serialize,
+    ) -> Result<Self, StoreError> {
+        Ok(Self { kind, at, actor: serde_json::to_value(actor)?, scope, payload: serde_json::to_value(payload)? })
+    }
+
+    pub fn event(&self) -> NewEvent<'_> {
+        NewEvent {
+            kind: self.kind,
+            at: self.at,
+            actor: &self.actor,
+            workspace_id: self.scope.workspace_id,
+            project_id: self.scope.project_id,
+            asset_id: self.scope.asset_id,
+            version_id: self.scope.version_id,
+            payload: &self.payload,
+            team_only: self.scope.team_only,
+        }
+    }
+}
+
 /// Appends an event inside the caller's transaction.
 pub async fn record(
     c: &mut WriteTx,
@@ -74,21 +110,5 @@ pub async fn record(
     scope: EventScope,
     payload: &impl Serialize,
 ) -> Result<i64, StoreError> {
-    let actor = serde_json::to_value(actor)?;
-    let payload = serde_json::to_value(payload)?;
-    events::append(
-        c,
-        &NewEvent {
-            kind,
-            at,
-            actor: &actor,
-            workspace_id: scope.workspace_id,
-            project_id: scope.project_id,
-            asset_id: scope.asset_id,
-            version_id: scope.version_id,
-            payload: &payload,
-            team_only: scope.team_only,
-        },
-    )
-    .await
+    events::append(c, &Encoded::new(kind, at, actor, scope, payload)?.event()).await
 }

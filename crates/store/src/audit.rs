@@ -50,9 +50,12 @@ impl AuditRow {
     }
 }
 
+/// Reads the chain head.
+pub(crate) const HEAD: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+
 /// The chain head: the last entry's sequence number and hash.
 pub async fn head(c: &mut Conn) -> Result<Option<(i64, String)>> {
-    Ok(sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(c).await?)
+    Ok(sqlx::query_as(HEAD).fetch_optional(c).await?)
 }
 
 /// The audit entry for an event, its hash computed against the head (the caller's transaction

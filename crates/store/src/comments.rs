@@ -1,10 +1,13 @@
 //! Comments on versions: threads, anchors, drawings, mentions, edits.
 
 use frameproof_domain::{CommentId, GuestSessionId, UserId, VersionId};
-use sqlx::FromRow;
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Either, FromRow, Sqlite};
 use uuid::Uuid;
 
-use crate::{Conn, Result};
+use crate::events::{self, NewEvent};
+use crate::{Claim, Conn, Result, WriteTx};
 
 /// A comment row (a thread's first comment or a reply).
 #[derive(Clone, Debug, FromRow)]
@@ -118,43 +121,71 @@ impl CommentRow {
     }
 }
 
-/// Adds a comment, only while its version exists and is not locked (the check and the insert
-/// are one statement); answers whether it was added.
-pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<bool> {
-    let added = sqlx::query(
-        "INSERT INTO comments (id, version_id, parent_id, author_id, author_name, body, anchor_in, anchor_out, page, x, y,
+/// Adds a comment only while its version exists and is not locked (one statement: the check
+/// and the insert); its parameters are `$1` to `$19` (see [`bind_new`]).
+const INSERT: &str =
+    "INSERT INTO comments (id, version_id, parent_id, author_id, author_name, body, anchor_in, anchor_out, page, x, y,
                                annotation, has_annotation, team_only, sort_key, carried_from, created_at, updated_at,
                                guest_session_id, author_email)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19
-          WHERE EXISTS (SELECT 1 FROM versions WHERE id = $2 AND NOT locked)",
-    )
-    .bind(n.id.0)
-    .bind(n.version_id.0)
-    .bind(n.parent_id.map(|p| p.0))
-    .bind(n.author_id.map(|u| u.0))
-    .bind(n.author_name)
-    .bind(n.body)
-    .bind(n.anchor_in)
-    .bind(n.anchor_out)
-    .bind(n.page)
-    .bind(n.point.map(|p| p.0))
-    .bind(n.point.map(|p| p.1))
-    .bind(n.annotation)
-    .bind(n.annotation.is_some())
-    .bind(n.team_only)
-    .bind(n.sort_key)
-    .bind(n.carried_from.map(|c| c.0))
-    .bind(n.now)
-    .bind(n.guest.map(|g| g.0.0))
-    .bind(n.guest.map(|g| g.1))
-    .execute(&mut *c)
-    .await?
-    .rows_affected()
-        == 1;
+          WHERE EXISTS (SELECT 1 FROM versions WHERE id = $2 AND NOT locked)";
+
+fn bind_new<'q>(q: Query<'q, Sqlite, SqliteArguments>, n: &'q NewComment<'_>) -> Query<'q, Sqlite, SqliteArguments> {
+    q.bind(n.id.0)
+        .bind(n.version_id.0)
+        .bind(n.parent_id.map(|p| p.0))
+        .bind(n.author_id.map(|u| u.0))
+        .bind(n.author_name)
+        .bind(n.body)
+        .bind(n.anchor_in)
+        .bind(n.anchor_out)
+        .bind(n.page)
+        .bind(n.point.map(|p| p.0))
+        .bind(n.point.map(|p| p.1))
+        .bind(n.annotation)
+        .bind(n.annotation.is_some())
+        .bind(n.team_only)
+        .bind(n.sort_key)
+        .bind(n.carried_from.map(|c| c.0))
+        .bind(n.now)
+        .bind(n.guest.map(|g| g.0.0))
+        .bind(n.guest.map(|g| g.1))
+}
+
+/// Adds a comment, only while its version exists and is not locked (the check and the insert
+/// are one statement); answers whether it was added.
+pub async fn insert(c: &mut Conn, n: &NewComment<'_>) -> Result<bool> {
+    let added = bind_new(sqlx::query(INSERT), n).execute(&mut *c).await?.rows_affected() == 1;
     if added {
         add_mentions(c, n.id, n.mentions).await?;
     }
     Ok(added)
+}
+
+/// Adds a comment and its event (with the event's audit entry) in the claimed write's first
+/// round trip (under load, a comment then holds the writer for that one round trip). Only
+/// while the version exists and is not locked: answers the transaction and whether the comment
+/// was added; when it was not, neither was the event.
+pub async fn insert_announced(mut claim: Claim, n: &NewComment<'_>, e: &NewEvent<'_>) -> Result<(WriteTx, bool)> {
+    let entry = match frameproof_domain::audit::is_audited(e.kind) {
+        true => Some(crate::audit::next_entry(e, claim.audit_head().await?)),
+        false => None,
+    };
+    let sql = format!(
+        "{INSERT};\n{}",
+        events::statements(entry.is_some(), 19, Some("EXISTS (SELECT 1 FROM comments WHERE id = $1)"))
+    );
+    let json = events::Encoded::of(e)?;
+    let results = claim.exec(&sql, |q| events::bind(bind_new(q, n), e, &json, entry.as_ref())).await?;
+    let added = matches!(results.first(), Some(Either::Left(r)) if r.rows_affected() == 1);
+    if added && let Some(a) = entry {
+        claim.set_audit_head(a.seq, a.hash);
+    }
+    let mut tx = claim.into_tx();
+    if added {
+        add_mentions(&mut tx, n.id, n.mentions).await?;
+    }
+    Ok((tx, added))
 }
 
 /// Replaces a comment's mentions.

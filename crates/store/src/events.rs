@@ -2,9 +2,12 @@
 //! by event streams from any position.
 
 use frameproof_domain::{AssetId, ProjectId, UserId, VersionId, WorkspaceId};
-use sqlx::FromRow;
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{FromRow, Row, Sqlite};
 use uuid::Uuid;
 
+use crate::audit::NextEntry;
 use crate::{Conn, Result, WriteTx};
 
 /// An event to append.
@@ -25,38 +28,82 @@ pub struct NewEvent<'a> {
 /// Appends an event, and its audit entry when it is a state change the audit keeps; returns the
 /// event's id (the stream position).
 pub async fn append(tx: &mut WriteTx, e: &NewEvent<'_>) -> Result<i64> {
-    const EVENT: &str =
-        "INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
-    // The audit entry repeats the event's fields ($1..$8) and adds its own ($10..$13); both rows
-    // go in one round trip.
-    const AUDITED: &str = "INSERT INTO audit_log (seq, at, actor, action, subject, details, workspace_id, project_id, asset_id, version_id, prev_hash, hash)
-         VALUES ($10, $2, $3, $1, $11, $8, $4, $5, $6, $7, $12, $13);
-         INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
     let entry = match frameproof_domain::audit::is_audited(e.kind) {
         true => Some(crate::audit::next_entry(e, tx.audit_head().await?)),
         false => None,
     };
-    let q = sqlx::query_scalar::<_, i64>(if entry.is_some() { AUDITED } else { EVENT })
+    let sql = statements(entry.is_some(), 0, None);
+    let json = Encoded::of(e)?;
+    let rows = bind(sqlx::query(sqlx::AssertSqlSafe(sql)), e, &json, entry.as_ref()).fetch_all(&mut **tx).await?;
+    let id = rows.last().ok_or(sqlx::Error::RowNotFound)?.try_get("id")?;
+    if let Some(a) = entry {
+        tx.set_audit_head(a.seq, a.hash);
+    }
+    Ok(id)
+}
+
+/// The statements that store an event and, when `audited`, its audit entry, both in one round
+/// trip: their parameters are `$n+1` to `$n+13` (see [`bind`]); with `only_if`, neither row is
+/// stored unless that SQL condition holds. The event's statement returns its id.
+pub(crate) fn statements(audited: bool, n: usize, only_if: Option<&str>) -> String {
+    let [kind, at, actor, ws, project, asset, version, payload, team_only, seq, subject, prev, hash] =
+        std::array::from_fn(|i| format!("${}", n + i + 1));
+    let rows = |values: String| match only_if {
+        None => format!("VALUES ({values})"),
+        Some(cond) => format!("SELECT {values} WHERE {cond}"),
+    };
+    let event = format!(
+        "INSERT INTO events (type, at, actor, workspace_id, project_id, asset_id, version_id, payload, team_only) {}
+         RETURNING id",
+        rows(format!("{kind}, {at}, {actor}, {ws}, {project}, {asset}, {version}, {payload}, {team_only}"))
+    );
+    if !audited {
+        return event;
+    }
+    // The audit entry repeats the event's fields and adds its own.
+    format!(
+        "INSERT INTO audit_log (seq, at, actor, action, subject, details, workspace_id, project_id, asset_id,
+                                version_id, prev_hash, hash) {};
+         {event}",
+        rows(format!(
+            "{seq}, {at}, {actor}, {kind}, {subject}, {payload}, {ws}, {project}, {asset}, {version}, {prev}, {hash}"
+        ))
+    )
+}
+
+/// An event's JSON fields, encoded for binding.
+pub(crate) struct Encoded {
+    actor: String,
+    payload: String,
+}
+
+impl Encoded {
+    pub(crate) fn of(e: &NewEvent<'_>) -> Result<Encoded> {
+        Ok(Encoded { actor: serde_json::to_string(e.actor)?, payload: serde_json::to_string(e.payload)? })
+    }
+}
+
+/// Binds the parameters of [`statements`], after those already bound.
+pub(crate) fn bind<'q>(
+    q: Query<'q, Sqlite, SqliteArguments>,
+    e: &'q NewEvent<'_>,
+    json: &'q Encoded,
+    entry: Option<&'q NextEntry>,
+) -> Query<'q, Sqlite, SqliteArguments> {
+    let q = q
         .bind(e.kind)
         .bind(e.at)
-        .bind(serde_json::to_string(e.actor)?)
+        .bind(json.actor.as_str())
         .bind(e.workspace_id.0)
         .bind(e.project_id.map(|p| p.0))
         .bind(e.asset_id.map(|a| a.0))
         .bind(e.version_id.map(|v| v.0))
-        .bind(serde_json::to_string(e.payload)?)
+        .bind(json.payload.as_str())
         .bind(e.team_only);
-    let (q, head) = match entry {
-        Some(a) => (q.bind(a.seq).bind(a.subject).bind(a.prev_hash).bind(a.hash.clone()), Some((a.seq, a.hash))),
-        None => (q, None),
-    };
-    let ids = q.fetch_all(&mut **tx).await?;
-    if let Some((seq, hash)) = head {
-        tx.set_audit_head(seq, hash);
+    match entry {
+        Some(a) => q.bind(a.seq).bind(a.subject.as_str()).bind(a.prev_hash.as_str()).bind(a.hash.as_str()),
+        None => q,
     }
-    Ok(ids.last().copied().ok_or(sqlx::Error::RowNotFound)?)
 }
 
 /// A stored event.

@@ -29,10 +29,13 @@ use std::time::Duration;
 
 use std::sync::{Arc, Weak};
 
+use futures::StreamExt;
+use sqlx::query::Query;
 use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult, SqliteRow,
+    SqliteSynchronous,
 };
-use sqlx::{Connection, FromRow, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Connection, Either, Executor, FromRow, Row, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot, watch};
 
 pub use list::{Cursor, ListQuery, SortKey};
@@ -116,7 +119,6 @@ struct Writer {
     audit_head: Option<(i64, String)>,
 }
 
-const SAVEPOINT: &str = "SAVEPOINT fp_write";
 const RELEASE: &str = "RELEASE fp_write";
 const ROLLBACK_TO: &str = "ROLLBACK TO fp_write";
 
@@ -195,11 +197,125 @@ impl Writer {
 pub struct WriteTx {
     guard: Option<OwnedMutexGuard<Writer>>,
     flush: Arc<Notify>,
+    /// This holder's savepoint is set (always, once a [`Claim`] becomes a `WriteTx`).
+    set: bool,
 }
 
 impl std::fmt::Debug for WriteTx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WriteTx").field("finished", &self.guard.is_none()).finish()
+    }
+}
+
+/// The writer, claimed for one write transaction whose savepoint is not set yet: the savepoint
+/// goes in the same round trip as the transaction's first statements (see [`Claim::exec`]), so
+/// a writer that does all its work in one batch of statements holds the writer for one round
+/// trip instead of two. [`Claim::begin`] sets it alone. Dropping a claim that never ran
+/// anything leaves nothing behind.
+///
+/// A separate type because until the savepoint is set, statements sent on the connection would
+/// run outside it: a claim has no connection to hand out.
+#[derive(Debug)]
+pub struct Claim(WriteTx);
+
+impl Claim {
+    /// What must run before this holder's first statement, and how many statements that is:
+    /// open the batch (or release the previous holder's savepoint) and set this holder's.
+    fn prefix(&self) -> (&'static str, usize) {
+        let w = self.0.guard.as_ref().unwrap_or_else(|| unreachable!("a claim always holds the writer"));
+        if self.0.set {
+            ("", 0)
+        } else if !w.open {
+            ("BEGIN IMMEDIATE; SAVEPOINT fp_write; ", 2)
+        } else if w.release {
+            ("RELEASE fp_write; SAVEPOINT fp_write; ", 2)
+        } else {
+            ("SAVEPOINT fp_write; ", 1)
+        }
+    }
+
+    /// Sets the savepoint (if no statement has yet) and hands over the transaction.
+    pub async fn begin(mut self) -> Result<WriteTx> {
+        if !self.0.set {
+            self.exec("", |q| q).await?;
+        }
+        Ok(self.0)
+    }
+
+    /// Runs `body` (one or more statements; `bind` binds its parameters) after the savepoint
+    /// SQL, in one round trip. Answers the body's results: each statement's rows, then its
+    /// outcome. If the body fails after the savepoint is set, only this holder's work is rolled
+    /// back (when the claim is dropped); if the savepoint SQL itself fails, the batch is in an
+    /// unknown state and, as in [`Store::begin`], ends without committing.
+    pub(crate) async fn exec<'q, F>(&mut self, body: &str, bind: F) -> Result<Vec<Either<SqliteQueryResult, SqliteRow>>>
+    where
+        F: FnOnce(Query<'q, Sqlite, SqliteArguments>) -> Query<'q, Sqlite, SqliteArguments>,
+    {
+        let (prefix, before) = self.prefix();
+        let opening = before > 0 && !self.0.writer().open;
+        let q = bind(sqlx::query(sqlx::AssertSqlSafe(format!("{prefix}{body}"))));
+        let mut out = Vec::new();
+        let mut done = 0;
+        let failed = {
+            let mut results = self.0.writer().conn().fetch_many(q);
+            loop {
+                match results.next().await {
+                    None => break None,
+                    Some(Ok(r)) => {
+                        if r.is_left() {
+                            done += 1;
+                        }
+                        if done > before || r.is_right() {
+                            out.push(r);
+                        }
+                    }
+                    Some(Err(e)) => break Some(e),
+                }
+            }
+        };
+        let w = self.0.writer();
+        if done >= before {
+            // The savepoint is set (whatever happened after it): the batch is open, the previous
+            // holder's savepoint released, and a failure is this holder's alone.
+            w.open = true;
+            w.release = false;
+            self.0.set = true;
+        } else if opening {
+            // BEGIN may have succeeded before SAVEPOINT failed: leave no transaction open.
+            let _ = sqlx::query("ROLLBACK").execute(w.conn()).await;
+        } else if let Some(e) = &failed {
+            // The batch's state is unknown: nobody in it was acknowledged, so it all goes.
+            w.fail_batch(format!("the batch transaction was lost: {e}")).await;
+        }
+        match failed {
+            None => Ok(out),
+            Some(e) => Err(e.into()),
+        }
+    }
+
+    /// The audit chain's head as of this transaction (see [`WriteTx::audit_head`]); when the
+    /// batch has not read it yet, it is read in the savepoint's round trip.
+    pub(crate) async fn audit_head(&mut self) -> Result<(i64, String)> {
+        if let Some(h) = &self.0.writer().audit_head {
+            return Ok(h.clone());
+        }
+        let rows = self.exec(audit::HEAD, |q| q).await?;
+        let h = match rows.iter().find_map(|r| r.as_ref().right()) {
+            Some(row) => (row.try_get("seq")?, row.try_get("hash")?),
+            None => (0, frameproof_domain::audit::GENESIS.to_owned()),
+        };
+        self.0.writer().audit_head = Some(h.clone());
+        Ok(h)
+    }
+
+    /// The transaction, once its savepoint is set by [`Claim::exec`].
+    pub(crate) fn into_tx(self) -> WriteTx {
+        debug_assert!(self.0.set, "a claim's savepoint is set before its transaction is used");
+        self.0
+    }
+
+    pub(crate) fn set_audit_head(&mut self, seq: i64, hash: String) {
+        self.0.set_audit_head(seq, hash);
     }
 }
 
@@ -247,7 +363,7 @@ impl Drop for WriteTx {
         // Not committed: the savepoint is rolled back by the next holder of the writer, or by
         // the flusher, which also ends the batch so it does not hold SQLite's write lock.
         if let Some(g) = self.guard.as_mut() {
-            g.dangling = true;
+            g.dangling = self.set;
             self.flush.notify_one();
         }
     }
@@ -313,35 +429,20 @@ impl Store {
 
     /// Starts a write transaction: waits for the writer connection, joins (or opens, with
     /// `BEGIN IMMEDIATE`, so the write lock is taken up front) the batch transaction, and sets a
-    /// savepoint of its own.
+    /// savepoint of its own (in one round trip with releasing the previous holder's).
     pub async fn begin(&self) -> Result<WriteTx> {
+        self.claim().await?.begin().await
+    }
+
+    /// Waits for the writer connection and claims it for one write transaction, whose
+    /// savepoint is set with its first statements (see [`Claim`]).
+    pub async fn claim(&self) -> Result<Claim> {
         let mut guard = self.writer.clone().lock_owned().await;
         if guard.conn.is_none() {
             return Err(StoreError::Batch(String::from("the database is closed")));
         }
         guard.settle().await;
-        // One round trip: open the batch or release the previous holder's savepoint, and set
-        // this holder's own.
-        let sql = if !guard.open {
-            "BEGIN IMMEDIATE; SAVEPOINT fp_write"
-        } else if std::mem::take(&mut guard.release) {
-            "RELEASE fp_write; SAVEPOINT fp_write"
-        } else {
-            SAVEPOINT
-        };
-        let opening = !guard.open;
-        if let Err(e) = sqlx::raw_sql(sql).execute(guard.conn()).await {
-            if opening {
-                // BEGIN may have succeeded before SAVEPOINT failed: leave no transaction open.
-                let _ = sqlx::query("ROLLBACK").execute(guard.conn()).await;
-            } else {
-                // The batch's state is unknown: nobody in it was acknowledged, so it all goes.
-                guard.fail_batch(format!("the batch transaction was lost: {e}")).await;
-            }
-            return Err(e.into());
-        }
-        guard.open = true;
-        Ok(WriteTx { guard: Some(guard), flush: self.flush.clone() })
+        Ok(Claim(WriteTx { guard: Some(guard), flush: self.flush.clone(), set: false }))
     }
 
     /// A connection for reads. Reads see the last committed state (WAL snapshot).
@@ -488,6 +589,66 @@ mod tests {
         let committed = committed(tasks).await;
         assert_eq!(committed, 56);
         assert_eq!(count(&s).await, 56);
+        s.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn claims_set_their_savepoint_with_their_first_statements_and_a_failure_undoes_only_its_own_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_in(dir.path()).await.unwrap();
+        const ADD: &str = "INSERT INTO login_failures (scope_key, at) VALUES ($1, 0)";
+        let mut tasks = Vec::new();
+        for i in 0..96 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut claim = s.claim().await.unwrap();
+                let key = format!("k{i}");
+                match i % 6 {
+                    // The first statement lands, the second fails: the first must not stay.
+                    0 => {
+                        let sql = format!("{ADD}; INSERT INTO no_such_table VALUES ($1)");
+                        assert!(claim.exec(&sql, |q| q.bind(key.as_str())).await.is_err());
+                        false
+                    }
+                    // Runs, then is dropped without committing.
+                    1 => {
+                        claim.exec(ADD, |q| q.bind(key.as_str())).await.unwrap();
+                        false
+                    }
+                    // Never runs anything.
+                    2 => false,
+                    // Two round trips: fused, then on the transaction.
+                    3 => {
+                        claim.exec(ADD, |q| q.bind(key.as_str())).await.unwrap();
+                        let mut tx = claim.into_tx();
+                        add(&mut tx, &format!("{key}b")).await;
+                        finish(tx, true).await
+                    }
+                    // Savepoint alone, then the usual way.
+                    4 => {
+                        let mut tx = claim.begin().await.unwrap();
+                        add(&mut tx, &key).await;
+                        finish(tx, true).await
+                    }
+                    _ => {
+                        claim.exec(ADD, |q| q.bind(key.as_str())).await.unwrap();
+                        finish(claim.into_tx(), true).await
+                    }
+                }
+            }));
+        }
+        assert_eq!(committed(tasks).await, 48);
+        let mut c = s.reader().await.unwrap();
+        let mut keys: Vec<String> =
+            sqlx::query_scalar("SELECT scope_key FROM login_failures").fetch_all(&mut *c).await.unwrap();
+        keys.sort();
+        let mut want: Vec<String> = (0..96)
+            .filter(|i| i % 6 >= 3)
+            .flat_map(|i| if i % 6 == 3 { vec![format!("k{i}"), format!("k{i}b")] } else { vec![format!("k{i}")] })
+            .collect();
+        want.sort();
+        assert_eq!(keys, want);
+        drop(c);
         s.close().await;
     }
 

@@ -19,7 +19,7 @@ use super::review::{require_unlocked, timecode_of};
 use crate::access::{Grant, require, require_not_archived};
 use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ApiResult};
-use crate::events::{Actor, EventScope, record};
+use crate::events::{Actor, Encoded, EventScope};
 use crate::model::Page;
 use crate::state::AppState;
 
@@ -294,13 +294,47 @@ async fn announce(
     v: &VersionRow,
     view: &CommentView,
 ) -> ApiResult<()> {
+    frameproof_store::events::append(c, &encoded(kind, now, caller, project, v, view)?.event()).await?;
+    Ok(())
+}
+
+/// A comment event as streams show it.
+fn encoded<'a>(
+    kind: &'a str,
+    now: i64,
+    caller: &Caller,
+    project: &ProjectRow,
+    v: &VersionRow,
+    view: &CommentView,
+) -> ApiResult<Encoded<'a>> {
     let mut scope = EventScope::version(project.workspace_id, project.id, v.asset_id, v.id);
     scope.team_only = view.team_only;
     // Streams reach guests too: no guest's e-mail travels in an event.
     let mut shown = std::slice::from_ref(view).to_vec();
     hide_emails(&mut shown, None);
-    record(c, kind, now, &Actor::of(caller), scope, &shown[0]).await?;
-    Ok(())
+    Ok(Encoded::new(kind, now, &Actor::of(caller), scope, &shown[0])?)
+}
+
+/// Starts the write that adds a new comment (thread or reply) with its `comment.created`
+/// event: both go in the write's first round trip. The lock is what must hold at the write,
+/// and the insert checks it: 409 `version-locked` (or 404) when the version locked (or went)
+/// since it was read.
+async fn add(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRow,
+    v: &VersionRow,
+    new: &NewComment<'_>,
+    out: &CommentView,
+) -> ApiResult<WriteTx> {
+    let e = encoded(event::COMMENT_CREATED, new.now, caller, project, v, out)?;
+    let claim = state.store().claim().await?;
+    let (mut tx, added) = comments::insert_announced(claim, new, &e.event()).await?;
+    if !added {
+        require_still_unlocked(&mut tx, v).await?;
+        return Err(ApiError::internal("a comment on an unlocked version was not inserted"));
+    }
+    Ok(tx)
 }
 
 /// `POST /api/v1/versions/{id}/comments`
@@ -383,10 +417,7 @@ pub async fn create(state: &AppState, caller: &Caller, id: VersionId, req: Creat
     };
     let row = CommentRow::of_new(&new);
     let out = view(&v, &row);
-    let mut tx = state.store().begin().await?;
-    // The lock is what must hold at the write: the insert checks it.
-    insert(&mut tx, &v, &new).await?;
-    announce(&mut tx, event::COMMENT_CREATED, now, caller, &project, &v, &out).await?;
+    let mut tx = add(state, caller, &project, &v, &new, &out).await?;
     after_comment(state, &mut tx, caller, &v, &row, &mentions, now).await?;
     tx.commit().await?;
     Ok(for_caller(caller, vec![out]).remove(0))
@@ -463,10 +494,7 @@ pub async fn reply(state: &AppState, caller: &Caller, id: CommentId, req: Create
     };
     let row = CommentRow::of_new(&new);
     let out = view(&v, &row);
-    let mut tx = state.store().begin().await?;
-    // The lock is what must hold at the write: the insert checks it.
-    insert(&mut tx, &v, &new).await?;
-    announce(&mut tx, event::COMMENT_CREATED, now, caller, &project, &v, &out).await?;
+    let mut tx = add(state, caller, &project, &v, &new, &out).await?;
     after_comment(state, &mut tx, caller, &v, &row, &mentions, now).await?;
     tx.commit().await?;
     Ok(for_caller(caller, vec![out]).remove(0))
