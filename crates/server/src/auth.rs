@@ -4,7 +4,10 @@
 //! leaked database holds no usable credential. Passwords are argon2id (OWASP parameters),
 //! hashed off the async runtime.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -173,20 +176,87 @@ impl ApiError {
     }
 }
 
-/// Resolves a token (session or API) to its user. Shared by the extractor and the event stream,
-/// which re-checks that its credential is still alive.
-pub async fn resolve(state: &AppState, token: &str, via_cookie: bool) -> Result<Option<Principal>, ApiError> {
+/// How long a resolved credential is reused without reading it again, at most. Within this
+/// process a change that ends access (sign-out, revocation, password change, user deleted)
+/// ends the reuse at once, through the store's access epoch; a change made by another process
+/// (`frameproof admin`, another node) is seen within this time.
+pub const REUSE_FOR: Duration = Duration::from_secs(1);
+
+/// The most credentials remembered at once.
+const MAX_KNOWN: usize = 10_000;
+
+/// Credentials resolved in the last [`REUSE_FOR`], so a client sending request after request
+/// does not have its session and user read for every one. Keyed by the token's SHA-256 (no
+/// token is kept); an entry counts only while the store's access epoch is the one it was read
+/// under, the credential has not expired, and it is younger than [`REUSE_FOR`].
+#[derive(Debug, Default)]
+pub struct KnownCredentials(Mutex<HashMap<(bool, Vec<u8>), Known>>);
+
+#[derive(Debug)]
+struct Known {
+    principal: Principal,
+    epoch: i64,
+    read_at: Instant,
+    /// When the credential expires (app clock, ms).
+    expires_at: i64,
+}
+
+impl KnownCredentials {
+    fn get(&self, key: &(bool, Vec<u8>), epoch: i64, now: i64) -> Option<Principal> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key)
+            .filter(|k| k.epoch == epoch && now < k.expires_at && k.read_at.elapsed() < REUSE_FOR)
+            .map(|k| k.principal.clone())
+    }
+
+    fn put(&self, key: (bool, Vec<u8>), known: Known) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_KNOWN {
+            map.retain(|_, k| k.read_at.elapsed() < REUSE_FOR);
+            if map.len() >= MAX_KNOWN {
+                map.clear();
+            }
+        }
+        map.insert(key, known);
+    }
+
+    /// Forgets a user's credentials (their name or e-mail changed).
+    pub fn forget_user(&self, user: UserId) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, k| k.principal.user_id != user);
+    }
+}
+
+/// Resolves a token (session or API) to its user, reusing a recent answer (see
+/// [`KnownCredentials`]) unless `fresh`. The event stream, which re-checks that its
+/// credential is still alive whenever the access epoch in the database moves, asks `fresh`.
+pub async fn resolve(
+    state: &AppState,
+    token: &str,
+    via_cookie: bool,
+    fresh: bool,
+) -> Result<Option<Principal>, ApiError> {
     let now = state.now().0;
-    let hash = hash_token(token);
+    let key = (via_cookie, hash_token(token));
+    // Read before the credential is: a change that lands in between moves it past this value.
+    let epoch = state.store().access_epoch();
+    if !fresh && let Some(p) = state.known_credentials().get(&key, epoch, now) {
+        return Ok(Some(p));
+    }
+    let hash = &key.1;
     let mut c = state.store().reader().await?;
-    let (user, credential, touch) = if via_cookie {
-        match accounts::live_session_with_user(&mut c, &hash, now).await? {
-            Some((s, user)) => (user, Credential::Session(s.id), now - s.last_seen_at > 60_000),
+    let (user, credential, touch, expires_at) = if via_cookie {
+        match accounts::live_session_with_user(&mut c, hash, now).await? {
+            Some((s, user)) => (user, Credential::Session(s.id), now - s.last_seen_at > 60_000, s.expires_at),
             None => return Ok(None),
         }
     } else {
-        match accounts::live_api_token_with_user(&mut c, &hash, now).await? {
-            Some((t, user)) => (user, Credential::ApiToken(t.id), t.last_used_at.is_none_or(|l| now - l > 60_000)),
+        match accounts::live_api_token_with_user(&mut c, hash, now).await? {
+            Some((t, user)) => (
+                user,
+                Credential::ApiToken(t.id),
+                t.last_used_at.is_none_or(|l| now - l > 60_000),
+                t.expires_at.unwrap_or(i64::MAX),
+            ),
             None => return Ok(None),
         }
     };
@@ -203,7 +273,10 @@ pub async fn resolve(state: &AppState, token: &str, via_cookie: bool) -> Result<
         }
         tx.commit().await?;
     }
-    Ok(Some(Principal { user_id: user.id, email: user.email, name: user.name, credential }))
+    let principal = Principal { user_id: user.id, email: user.email, name: user.name, credential };
+    let known = Known { principal: principal.clone(), epoch, read_at: Instant::now(), expires_at };
+    state.known_credentials().put(key, known);
+    Ok(Some(principal))
 }
 
 /// The credential a request carries: (token, came from the cookie).
@@ -229,7 +302,7 @@ impl FromRequestParts<AppState> for Principal {
             }
             return Err(ApiError::unauthorized());
         };
-        let principal = resolve(state, token, via_cookie).await?.ok_or_else(ApiError::unauthorized)?;
+        let principal = resolve(state, token, via_cookie, false).await?.ok_or_else(ApiError::unauthorized)?;
         if via_cookie {
             check_origin(state, &parts.method, &parts.headers, true)?;
         }
@@ -305,5 +378,37 @@ impl FromRequestParts<AppState> for Caller {
         let guest = crate::guests::resolve(state, token, client_ip(state, parts)).await?;
         check_origin(state, &parts.method, &parts.headers, true)?;
         Ok(Caller::Guest(Box::new(guest)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(epoch: i64, age: Duration, expires_at: i64) -> Known {
+        let principal = Principal {
+            user_id: UserId(Uuid::from_u128(1)),
+            email: String::from("a@example.com"),
+            name: String::from("A"),
+            credential: Credential::Session(Uuid::from_u128(2)),
+        };
+        let read_at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+        Known { principal, epoch, read_at, expires_at }
+    }
+
+    #[test]
+    fn a_known_credential_counts_only_under_its_epoch_before_expiry_and_while_young() {
+        let k = KnownCredentials::default();
+        let key = (true, vec![7u8; 32]);
+        k.put(key.clone(), known(5, Duration::ZERO, 1_000));
+        assert!(k.get(&key, 5, 999).is_some());
+        assert!(k.get(&key, 6, 999).is_none(), "access changed since it was read");
+        assert!(k.get(&key, 5, 1_000).is_none(), "the credential expired");
+        assert!(k.get(&(false, vec![7u8; 32]), 5, 999).is_none(), "a cookie token is not an API token");
+        k.put(key.clone(), known(5, REUSE_FOR, 1_000));
+        assert!(k.get(&key, 5, 999).is_none(), "read too long ago");
+        k.put(key.clone(), known(5, Duration::ZERO, 1_000));
+        k.forget_user(UserId(Uuid::from_u128(1)));
+        assert!(k.get(&key, 5, 999).is_none(), "forgotten");
     }
 }

@@ -35,6 +35,7 @@ struct Inner {
     mailer: Option<crate::mail::Mailer>,
     /// Wakes the mail task when something was queued.
     mail_wake: tokio::sync::Notify,
+    known_credentials: crate::auth::KnownCredentials,
 }
 
 impl AppState {
@@ -69,6 +70,7 @@ impl AppState {
             stopping,
             mailer,
             mail_wake: tokio::sync::Notify::new(),
+            known_credentials: crate::auth::KnownCredentials::default(),
         })))
     }
 
@@ -85,6 +87,11 @@ impl AppState {
     /// Resolves when [`AppState::wake_mailer`] is called.
     pub async fn mail_wakeup(&self) {
         self.0.mail_wake.notified().await;
+    }
+
+    /// Recently resolved sign-ins (see [`crate::auth::resolve`]).
+    pub fn known_credentials(&self) -> &crate::auth::KnownCredentials {
+        &self.0.known_credentials
     }
 
     pub fn store(&self) -> &Store {

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Weak};
 
 use futures::StreamExt;
@@ -97,6 +98,9 @@ pub struct Store {
     flush: Arc<Notify>,
     read: SqlitePool,
     changes: watch::Sender<u64>,
+    epoch: Arc<AtomicI64>,
+    /// The connection that checkpoints the WAL, away from the writer (see [`checkpointer`]).
+    checkpoints: Arc<Mutex<Option<SqliteConnection>>>,
     path: PathBuf,
 }
 
@@ -117,6 +121,8 @@ struct Writer {
     /// written in the batch. Forgotten whenever the batch ends or work in it is rolled back:
     /// outside a batch another process may append.
     audit_head: Option<(i64, String)>,
+    /// The access epoch as of this process's last commit (see [`Store::access_epoch`]).
+    epoch: Arc<AtomicI64>,
 }
 
 const RELEASE: &str = "RELEASE fp_write";
@@ -164,11 +170,20 @@ impl Writer {
         if !self.open {
             return;
         }
-        let sql = if std::mem::take(&mut self.release) { "RELEASE fp_write; COMMIT" } else { "COMMIT" };
+        // The access epoch is read in the same round trip, just before COMMIT: with the batch's
+        // own changes, and published before anyone in the batch is answered.
+        let sql = if std::mem::take(&mut self.release) {
+            "RELEASE fp_write; SELECT n FROM access_epoch WHERE id = 1; COMMIT"
+        } else {
+            "SELECT n FROM access_epoch WHERE id = 1; COMMIT"
+        };
         self.audit_head = None;
-        match sqlx::raw_sql(sql).execute(self.conn()).await {
-            Ok(_) => {
+        match sqlx::raw_sql(sql).fetch_all(self.conn()).await {
+            Ok(rows) => {
                 self.open = false;
+                if let Some(n) = rows.first().and_then(|r| r.try_get::<i64, _>(0).ok()) {
+                    self.epoch.store(n, Ordering::Release);
+                }
                 // Wake event streams and job runners only when something was committed (a
                 // batch of rolled-back work changes nothing, and waking them would make them
                 // look again, roll back again, and spin).
@@ -395,6 +410,10 @@ impl Store {
             // power cut, not only a process kill.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // The WAL is copied into the database by a connection of its own (see
+            // `checkpointer`), not by whichever commit crosses SQLite's threshold: that commit
+            // would hold every writer behind it for the copy and an fsync of the database.
+            .pragma("wal_autocheckpoint", "0")
             .busy_timeout(Duration::from_secs(10));
         let mut conn = SqliteConnection::connect_with(&opts)
             .await
@@ -405,10 +424,11 @@ impl Store {
             // A local file needs no liveness check, and on SQLite each one is a round trip to
             // the connection's thread.
             .test_before_acquire(false)
-            .connect_with(opts.read_only(true))
+            .connect_with(opts.clone().read_only(true))
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         let (changes, _) = watch::channel(0);
+        let epoch = Arc::new(AtomicI64::new(0));
         let writer = Arc::new(Mutex::new(Writer {
             conn: Some(conn),
             open: false,
@@ -416,10 +436,16 @@ impl Store {
             release: false,
             waiting: Vec::new(),
             audit_head: None,
+            epoch: epoch.clone(),
         }));
         let flush = Arc::new(Notify::new());
         tokio::spawn(flusher(Arc::downgrade(&writer), flush.clone(), changes.clone()));
-        Ok(Store { writer, flush, read, changes, path: path.to_owned() })
+        let checkpoints = SqliteConnection::connect_with(&opts)
+            .await
+            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+        let checkpoints = Arc::new(Mutex::new(Some(checkpoints)));
+        tokio::spawn(checkpointer(checkpoints.clone(), changes.subscribe()));
+        Ok(Store { writer, flush, read, changes, epoch, checkpoints, path: path.to_owned() })
     }
 
     /// Opens `DB_FILE` inside a data dir.
@@ -448,6 +474,16 @@ impl Store {
     /// A connection for reads. Reads see the last committed state (WAL snapshot).
     pub async fn reader(&self) -> Result<sqlx::pool::PoolConnection<Sqlite>> {
         Ok(self.read.acquire().await?)
+    }
+
+    /// The access epoch (see migration 0005: it moves whenever a credential, membership, role,
+    /// project or asset that grants access changes) as of this process's last commit, read
+    /// without a query. Every write of this process that moves the epoch has published it here
+    /// before its commit is answered; writes of other processes (`frameproof admin`, another
+    /// node) are seen only by reading the database. The value is only ever compared with
+    /// itself: what something was checked under, against what it is now.
+    pub fn access_epoch(&self) -> i64 {
+        self.epoch.load(Ordering::Acquire)
     }
 
     /// Wakes when a write transaction of this process commits. (Other processes' writes are
@@ -493,6 +529,10 @@ impl Store {
     /// Commits what is pending, closes the writer and the readers, checkpointing the WAL.
     pub async fn close(&self) {
         self.read.close().await;
+        if let Some(conn) = self.checkpoints.lock().await.take() {
+            let _ = conn.close().await;
+        }
+        // The writer closes last: the last connection to close checkpoints the WAL.
         let mut w = self.writer.lock().await;
         w.commit_batch(&self.changes).await;
         if let Some(conn) = w.conn.take() {
@@ -523,6 +563,25 @@ impl Tagged {
             }
         }
         Ok(None)
+    }
+}
+
+/// How long the checkpointer lets commits gather between two checkpoints.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// Copies committed WAL frames into the database file after commits (at most once per
+/// [`CHECKPOINT_EVERY`]), on its own connection and thread. A `PASSIVE` checkpoint takes no
+/// lock that writers wait for, so commits go on while it copies and fsyncs; the next writer
+/// after a complete checkpoint starts the WAL over. Ends when the store is dropped or closed.
+async fn checkpointer(conn: Arc<Mutex<Option<SqliteConnection>>>, mut changes: watch::Receiver<u64>) {
+    while changes.changed().await.is_ok() {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        changes.mark_unchanged();
+        let mut conn = conn.lock().await;
+        let Some(c) = conn.as_mut() else { return };
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(c).await {
+            tracing::warn!(error = %e, "checkpointing the WAL failed; will retry after the next commit");
+        }
     }
 }
 

@@ -236,6 +236,8 @@ pub async fn update_account(state: &AppState, p: &Principal, req: UpdateAccount)
     }
     let user = user_row(&mut tx, p).await?;
     tx.commit().await?;
+    // Comments written from now on carry the new name.
+    state.known_credentials().forget_user(p.user_id);
     Ok(UserView::from(&user))
 }
 

@@ -200,7 +200,7 @@ impl Follow {
             self.epoch = epoch;
             return allowed;
         }
-        let allowed = match auth::resolve(&self.state, &self.token, self.via_cookie).await {
+        let allowed = match auth::resolve(&self.state, &self.token, self.via_cookie, true).await {
             // A change of role (say, member to reviewer) changes what the stream may carry:
             // end it, and the client reconnects under the new rules.
             Ok(Some(p)) => authorize(&self.state, &p, self.scope).await.is_ok_and(|f| f == self.only_projects_of),

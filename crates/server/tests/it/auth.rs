@@ -261,3 +261,34 @@ async fn metrics_answer_loopback_or_the_metrics_token() {
     assert_eq!(c.get(format!("{}/healthz", srv.url)).send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(c.get(format!("{}/readyz", srv.url)).send().await.unwrap().status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_sign_out_made_by_another_process_counts_within_the_reuse_time() {
+    let srv = TestServer::start().await;
+    let (owner, _) = srv.owner().await;
+    let user: uuid::Uuid = owner.get_ok("/api/v1/account").await["user"]["id"].as_str().unwrap().parse().unwrap();
+    let sessions = owner.get_ok("/api/v1/account/sessions").await;
+    let session: uuid::Uuid = sessions["items"][0]["id"].as_str().unwrap().parse().unwrap();
+    // Another process on the same database (`frameproof admin`, another node) revokes it.
+    let other = frameproof_store::Store::open_in(srv.data_dir()).await.unwrap();
+    let mut tx = other.begin().await.unwrap();
+    let now = frameproof_server::clock::Clock::now(&srv.clock).0;
+    let user = frameproof_domain::UserId(user);
+    assert!(frameproof_store::accounts::revoke_session(&mut tx, user, session, now).await.unwrap());
+    tx.commit().await.unwrap();
+    other.close().await;
+    tokio::time::sleep(frameproof_server::auth::REUSE_FOR + std::time::Duration::from_millis(100)).await;
+    assert_eq!(owner.get("/api/v1/account").await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_new_name_is_on_what_the_member_does_next() {
+    let srv = TestServer::start().await;
+    let (owner, ws) = srv.owner().await;
+    assert_eq!(owner.get_ok("/api/v1/account").await["user"]["name"], "Olivia Owner");
+    assert_eq!(owner.patch("/api/v1/account", json!({"name": "Olivia Newname"})).await.0, StatusCode::OK);
+    let project = owner.create_project(ws["id"].as_str().unwrap(), "Launch").await;
+    let audit = owner.get_ok(&format!("/api/v1/projects/{}/audit", project["id"].as_str().unwrap())).await;
+    let created = audit["items"].as_array().unwrap().iter().find(|e| e["action"] == "project.created").unwrap();
+    assert_eq!(created["actor"]["name"], "Olivia Newname");
+}
