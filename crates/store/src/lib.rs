@@ -712,6 +712,26 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn committed_pages_reach_the_database_file_while_the_store_stays_open() {
+        // No commit checkpoints (wal_autocheckpoint is off): the checkpointer must.
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_in(dir.path()).await.unwrap();
+        let db = dir.path().join(DB_FILE);
+        let before = std::fs::metadata(&db).unwrap().len();
+        for i in 0..20 {
+            let mut tx = s.begin().await.unwrap();
+            add(&mut tx, &format!("{i:04}{}", "x".repeat(50_000))).await;
+            tx.commit().await.unwrap();
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while std::fs::metadata(&db).unwrap().len() < before + 1_000_000 {
+            assert!(std::time::Instant::now() < deadline, "1 MB committed, none of it checkpointed after 5 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        s.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_audit_chain_stays_whole_across_batches_rollbacks_and_processes() {
         // Two stores on one file stand for two processes (`serve` and `worker`): each remembers
         // the chain's head only within its own batch, so neither forks the chain.
