@@ -175,7 +175,7 @@ pub async fn insert_announced(mut claim: Claim, n: &NewComment<'_>, e: &NewEvent
         "{INSERT};\n{}",
         events::statements(entry.is_some(), 19, Some("EXISTS (SELECT 1 FROM comments WHERE id = $1)"))
     );
-    let json = events::Encoded::of(e)?;
+    let json = events::EventJson::of(e)?;
     let results = claim.exec(&sql, |q| events::bind(bind_new(q, n), e, &json, entry.as_ref())).await?;
     let added = matches!(results.first(), Some(Either::Left(r)) if r.rows_affected() == 1);
     if added && let Some(a) = entry {

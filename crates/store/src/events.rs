@@ -33,7 +33,7 @@ pub async fn append(tx: &mut WriteTx, e: &NewEvent<'_>) -> Result<i64> {
         false => None,
     };
     let sql = statements(entry.is_some(), 0, None);
-    let json = Encoded::of(e)?;
+    let json = EventJson::of(e)?;
     let rows = bind(sqlx::query(sqlx::AssertSqlSafe(sql)), e, &json, entry.as_ref()).fetch_all(&mut **tx).await?;
     let id = rows.last().ok_or(sqlx::Error::RowNotFound)?.try_get("id")?;
     if let Some(a) = entry {
@@ -72,14 +72,14 @@ pub(crate) fn statements(audited: bool, n: usize, only_if: Option<&str>) -> Stri
 }
 
 /// An event's JSON fields, encoded for binding.
-pub(crate) struct Encoded {
+pub(crate) struct EventJson {
     actor: String,
     payload: String,
 }
 
-impl Encoded {
-    pub(crate) fn of(e: &NewEvent<'_>) -> Result<Encoded> {
-        Ok(Encoded { actor: serde_json::to_string(e.actor)?, payload: serde_json::to_string(e.payload)? })
+impl EventJson {
+    pub(crate) fn of(e: &NewEvent<'_>) -> Result<EventJson> {
+        Ok(EventJson { actor: serde_json::to_string(e.actor)?, payload: serde_json::to_string(e.payload)? })
     }
 }
 
@@ -87,7 +87,7 @@ impl Encoded {
 pub(crate) fn bind<'q>(
     q: Query<'q, Sqlite, SqliteArguments>,
     e: &'q NewEvent<'_>,
-    json: &'q Encoded,
+    json: &'q EventJson,
     entry: Option<&'q NextEntry>,
 ) -> Query<'q, Sqlite, SqliteArguments> {
     let q = q
