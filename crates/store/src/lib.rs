@@ -112,6 +112,10 @@ struct Writer {
     open: bool,
     /// A holder went away mid-work: its savepoint must be rolled back before anyone else writes.
     dangling: bool,
+    /// A claim went away while its first statements were running (its request was dropped):
+    /// whether its savepoint was set, and how far its statements got, is unknown, so the whole
+    /// batch is rolled back before anyone else writes.
+    interrupted: bool,
     /// A holder committed: its savepoint is released by whoever uses the connection next (the
     /// next writer, in the same round trip as its own savepoint, or the flusher, with COMMIT).
     release: bool,
@@ -138,6 +142,13 @@ impl Writer {
     /// is gone, SQLite rolled the whole transaction back (disk full, I/O error): the batch is
     /// lost, and everyone waiting for it is told so.
     async fn settle(&mut self) {
+        if std::mem::take(&mut self.interrupted) {
+            self.dangling = false;
+            // BEGIN may have run even if the batch was not open yet.
+            self.open = true;
+            self.fail_batch(String::from("a write in the batch was interrupted")).await;
+            return;
+        }
         if !std::mem::take(&mut self.dangling) {
             return;
         }
@@ -271,6 +282,9 @@ impl Claim {
         let q = bind(sqlx::query(sqlx::AssertSqlSafe(format!("{prefix}{body}"))));
         let mut out = Vec::new();
         let mut done = 0;
+        // Until the results are in, this future being dropped leaves the connection in a state
+        // nobody knows: the next holder rolls the whole batch back (see `Writer::settle`).
+        self.0.writer().interrupted = true;
         let failed = {
             let mut results = self.0.writer().conn().fetch_many(q);
             loop {
@@ -289,6 +303,7 @@ impl Claim {
             }
         };
         let w = self.0.writer();
+        w.interrupted = false;
         if done >= before {
             // The savepoint is set (whatever happened after it): the batch is open, the previous
             // holder's savepoint released, and a failure is this holder's alone.
@@ -433,6 +448,7 @@ impl Store {
             conn: Some(conn),
             open: false,
             dangling: false,
+            interrupted: false,
             release: false,
             waiting: Vec::new(),
             audit_head: None,
@@ -708,6 +724,42 @@ mod tests {
         want.sort();
         assert_eq!(keys, want);
         drop(c);
+        s.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_claim_dropped_mid_statement_takes_its_batch_down_unacknowledged_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_in(dir.path()).await.unwrap();
+        // A's write is in the batch, its commit not answered yet, when B takes the writer.
+        let mut a = s.begin().await.unwrap();
+        add(&mut a, "a").await;
+        let b = {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut claim = s.claim().await.unwrap();
+                // B's request goes away while its statements run (its first row is in).
+                let slow = "INSERT INTO login_failures (scope_key, at) VALUES ('b', 0);
+                    WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3000000)
+                    SELECT COUNT(*) FROM r;
+                    INSERT INTO login_failures (scope_key, at) VALUES ('b2', 0)";
+                let run = claim.exec(slow, |q| q);
+                assert!(tokio::time::timeout(Duration::from_millis(30), run).await.is_err());
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let committed = a.commit().await;
+        b.await.unwrap();
+        assert!(committed.is_err(), "A's commit must not be acknowledged: its batch was rolled back");
+        // The writer works again, and nothing of A or B is there.
+        let mut c = s.begin().await.unwrap();
+        add(&mut c, "c").await;
+        c.commit().await.unwrap();
+        let mut r = s.reader().await.unwrap();
+        let keys: Vec<String> =
+            sqlx::query_scalar("SELECT scope_key FROM login_failures").fetch_all(&mut *r).await.unwrap();
+        assert_eq!(keys, ["c"]);
+        drop(r);
         s.close().await;
     }
 
