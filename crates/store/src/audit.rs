@@ -156,3 +156,18 @@ pub async fn checkpoints_after(c: &mut Conn, id: i64) -> Result<Vec<CheckpointRo
         .fetch_all(c)
         .await?)
 }
+
+/// Asserts that the chain is whole from its first entry (each numbered in turn, following its
+/// predecessor, with the hash its fields give) and answers its length.
+#[cfg(test)]
+pub(crate) async fn whole_chain(c: &mut Conn) -> usize {
+    let rows = walk(c, 0, 10_000).await.unwrap();
+    let mut prev = audit::GENESIS.to_owned();
+    for (n, r) in rows.iter().enumerate() {
+        assert_eq!(r.seq, n as i64 + 1);
+        assert_eq!(r.prev_hash, prev, "entry {} does not follow its predecessor", r.seq);
+        assert_eq!(r.recompute().unwrap(), r.hash);
+        prev = r.hash.clone();
+    }
+    rows.len()
+}

@@ -1,5 +1,7 @@
 //! Comments on versions: threads, anchors, drawings, mentions, edits.
 
+use std::sync::LazyLock;
+
 use frameproof_domain::{CommentId, GuestSessionId, UserId, VersionId};
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
@@ -171,12 +173,16 @@ pub async fn insert_announced(mut claim: Claim, n: &NewComment<'_>, e: &NewEvent
         true => Some(crate::audit::next_entry(e, claim.audit_head().await?)),
         false => None,
     };
-    let sql = format!(
-        "{INSERT};\n{}",
-        events::statements(entry.is_some(), 19, Some("EXISTS (SELECT 1 FROM comments WHERE id = $1)"))
-    );
+    // The event and its audit entry are stored only if the comment was.
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+        [false, true].map(|audited| {
+            let only_if = Some("EXISTS (SELECT 1 FROM comments WHERE id = $1)");
+            format!("{INSERT};\n{}", events::statements(audited, 19, only_if))
+        })
+    });
+    let sql = SQL[usize::from(entry.is_some())].as_str();
     let json = events::EventJson::of(e)?;
-    let results = claim.exec(&sql, |q| events::bind(bind_new(q, n), e, &json, entry.as_ref())).await?;
+    let results = claim.exec(sql, |q| events::bind(bind_new(q, n), e, &json, entry.as_ref())).await?;
     let added = matches!(results.first(), Some(Either::Left(r)) if r.rows_affected() == 1);
     if added && let Some(a) = entry {
         claim.set_audit_head(a.seq, a.hash);
@@ -387,4 +393,107 @@ pub async fn count(c: &mut Conn, version: VersionId) -> Result<i64> {
         .bind(version.0)
         .fetch_one(c)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use frameproof_domain::{AssetId, ProjectId, WorkspaceId};
+
+    use super::*;
+    use crate::Store;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    /// A user, a workspace, a project with its root folder, an asset, and two versions of it:
+    /// `id(20)` open, `id(21)` locked.
+    async fn seed(s: &Store) {
+        let mut tx = s.begin().await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO users (id, email, name, password_hash, created_at, updated_at, password_changed_at)
+               VALUES (X'00000000000000000000000000000001', 'a@example.com', 'A', '', 0, 0, 0);
+             INSERT INTO workspaces (id, name, name_key, quota_bytes, created_at, updated_at)
+               VALUES (X'00000000000000000000000000000002', 'W', 'w', 0, 0, 0);
+             INSERT INTO projects (id, workspace_id, name, name_key, description, root_folder_id, created_by, created_at, updated_at)
+               VALUES (X'00000000000000000000000000000003', X'00000000000000000000000000000002', 'P', 'p', '',
+                       X'00000000000000000000000000000004', X'00000000000000000000000000000001', 0, 0);
+             INSERT INTO folders (id, project_id, name, name_key, created_by, created_at, updated_at)
+               VALUES (X'00000000000000000000000000000004', X'00000000000000000000000000000003', '', '',
+                       X'00000000000000000000000000000001', 0, 0);
+             INSERT INTO assets (id, project_id, folder_id, name, name_key, description, created_by, created_at, updated_at)
+               VALUES (X'00000000000000000000000000000005', X'00000000000000000000000000000003',
+                       X'00000000000000000000000000000004', 'A', 'a', '', X'00000000000000000000000000000001', 0, 0);
+             INSERT INTO versions (id, asset_id, number, position, filename, filetype, size_bytes, original_key, kind,
+                                   processing_state, uploaded_by, created_at, updated_at)
+               VALUES (X'00000000000000000000000000000014', X'00000000000000000000000000000005', 1, 1, 'a.mov', 'video/quicktime',
+                       1, 'k1', 'video', 'ready', X'00000000000000000000000000000001', 0, 0),
+                      (X'00000000000000000000000000000015', X'00000000000000000000000000000005', 2, 2, 'b.mov', 'video/quicktime',
+                       1, 'k2', 'video', 'ready', X'00000000000000000000000000000001', 0, 0);
+             UPDATE versions SET locked = 1 WHERE id = X'00000000000000000000000000000015';",
+        )
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// Posts comment `i` on `version` with `insert_announced` and commits what it wrote.
+    async fn post(s: &Store, i: u128, version: Uuid) -> bool {
+        let actor = serde_json::json!({"kind": "user", "name": "A"});
+        let payload = serde_json::json!({"n": i as u64});
+        let n = NewComment {
+            id: CommentId(id(1000 + i)),
+            version_id: VersionId(version),
+            parent_id: None,
+            author_id: Some(UserId(id(1))),
+            author_name: "A",
+            guest: None,
+            body: "a comment",
+            anchor_in: Some(i as i64),
+            anchor_out: None,
+            page: None,
+            point: None,
+            annotation: None,
+            team_only: false,
+            sort_key: i as i64,
+            carried_from: None,
+            mentions: &[],
+            now: i as i64,
+        };
+        let e = NewEvent {
+            kind: "comment.created",
+            at: i as i64,
+            actor: &actor,
+            workspace_id: WorkspaceId(id(2)),
+            project_id: Some(ProjectId(id(3))),
+            asset_id: Some(AssetId(id(5))),
+            version_id: Some(VersionId(version)),
+            payload: &payload,
+            team_only: false,
+        };
+        let (tx, added) = insert_announced(s.claim().await.unwrap(), &n, &e).await.unwrap();
+        tx.commit().await.unwrap();
+        added
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_comment_on_a_locked_version_writes_no_event_and_no_audit_entry_and_the_chain_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_in(dir.path()).await.unwrap();
+        seed(&s).await;
+        assert!(post(&s, 1, id(20)).await);
+        assert!(!post(&s, 2, id(21)).await, "the version is locked");
+        assert!(post(&s, 3, id(20)).await);
+        let mut c = s.reader().await.unwrap();
+        let mut stored: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM comments").fetch_all(&mut *c).await.unwrap();
+        stored.sort();
+        assert_eq!(stored, [id(1001), id(1003)]);
+        let events: Vec<String> =
+            sqlx::query_scalar("SELECT payload FROM events ORDER BY id").fetch_all(&mut *c).await.unwrap();
+        assert_eq!(events, [r#"{"n":1}"#, r#"{"n":3}"#]);
+        assert_eq!(crate::audit::whole_chain(&mut c).await, 2);
+        drop(c);
+        s.close().await;
+    }
 }

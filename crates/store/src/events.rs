@@ -1,6 +1,8 @@
 //! The events table: one row per state change, written in the change's transaction, read back
 //! by event streams from any position.
 
+use std::sync::LazyLock;
+
 use frameproof_domain::{AssetId, ProjectId, UserId, VersionId, WorkspaceId};
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
@@ -32,9 +34,10 @@ pub async fn append(tx: &mut WriteTx, e: &NewEvent<'_>) -> Result<i64> {
         true => Some(crate::audit::next_entry(e, tx.audit_head().await?)),
         false => None,
     };
-    let sql = statements(entry.is_some(), 0, None);
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| [false, true].map(|audited| statements(audited, 0, None)));
+    let sql = SQL[usize::from(entry.is_some())].as_str();
     let json = EventJson::of(e)?;
-    let rows = bind(sqlx::query(sqlx::AssertSqlSafe(sql)), e, &json, entry.as_ref()).fetch_all(&mut **tx).await?;
+    let rows = bind(sqlx::query(sql), e, &json, entry.as_ref()).fetch_all(&mut **tx).await?;
     let id = rows.last().ok_or(sqlx::Error::RowNotFound)?.try_get("id")?;
     if let Some(a) = entry {
         tx.set_audit_head(a.seq, a.hash);

@@ -331,8 +331,7 @@ async fn add(
     let claim = state.store().claim().await?;
     let (mut tx, added) = comments::insert_announced(claim, new, &e.event()).await?;
     if !added {
-        require_still_unlocked(&mut tx, v).await?;
-        return Err(ApiError::internal("a comment on an unlocked version was not inserted"));
+        return Err(refused(&mut tx, v).await);
     }
     Ok(tx)
 }
@@ -429,19 +428,20 @@ pub(crate) async fn insert(c: &mut Conn, v: &VersionRow, new: &NewComment<'_>) -
     if comments::insert(&mut *c, new).await? {
         return Ok(());
     }
-    require_still_unlocked(c, v).await?;
-    Err(ApiError::internal("a comment on an unlocked version was not inserted"))
+    Err(refused(c, v).await)
 }
 
-/// Refuses with 409 `version-locked` when the version locked (or went) since it was read.
-async fn require_still_unlocked(c: &mut Conn, v: &VersionRow) -> ApiResult<()> {
-    match versions::locked(c, v.id).await? {
-        None => Err(ApiError::not_found()),
-        Some(true) => Err(ApiError::conflict(
+/// Why a comment on `v` was not inserted: 409 `version-locked` (or 404) when the version
+/// locked (or went) since it was read.
+async fn refused(c: &mut Conn, v: &VersionRow) -> ApiError {
+    match versions::locked(c, v.id).await {
+        Err(e) => e.into(),
+        Ok(None) => ApiError::not_found(),
+        Ok(Some(true)) => ApiError::conflict(
             "version-locked",
             format!("v{} is approved and locked; an owner or admin must unlock it first", v.number),
-        )),
-        Some(false) => Ok(()),
+        ),
+        Ok(Some(false)) => ApiError::internal("a comment on an unlocked version was not inserted"),
     }
 }
 
