@@ -2,7 +2,9 @@
 //! something outside the caller's reach is 404 (indistinguishable from absent); something in
 //! reach but not permitted is 403.
 
-use frameproof_domain::{Action, AssetId, FolderId, ProjectId, Role, VersionId, WorkspaceId};
+use std::sync::Arc;
+
+use frameproof_domain::{Action, AssetId, FolderId, ProjectId, Role, UserId, VersionId, WorkspaceId};
 use frameproof_store::Conn;
 use frameproof_store::assets::{self, AssetRow};
 use frameproof_store::folders::{self, FolderRow};
@@ -12,6 +14,7 @@ use frameproof_store::workspaces::{self, WorkspaceRow};
 
 use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 /// Refuses with 403 unless `role` may do `action`.
 pub fn require(role: Role, action: Action) -> ApiResult<()> {
@@ -101,6 +104,30 @@ pub async fn version(
         return Err(ApiError::not_found());
     }
     Ok((ctx.version, asset, project, role))
+}
+
+/// A version the member reached, with its asset, project and the member's role there.
+pub type ReachedVersion = (VersionRow, AssetRow, ProjectRow, Role);
+
+/// Versions members reached in the last [`crate::recent::REUSE_FOR`], by (version, member).
+pub type KnownVersions = crate::recent::Recent<(VersionId, UserId), Arc<ReachedVersion>>;
+
+/// [`version`], reusing the answer this member got for this version a moment ago if nothing
+/// it depends on has changed since (the store's access epoch moves with every change to a
+/// membership, role, project, asset or version: see [`crate::recent`]). For the requests a
+/// client repeats many times in a row, such as commenting; the writes they lead to check the
+/// version again (a comment's INSERT refuses a version locked or deleted meanwhile).
+pub async fn version_recent(state: &AppState, p: &Principal, id: VersionId) -> ApiResult<Arc<ReachedVersion>> {
+    let key = (id, p.user_id);
+    // Read before the version is: a change that lands in between moves it past this value.
+    let epoch = state.store().access_epoch();
+    if let Some(r) = state.known_versions().get(&key, epoch) {
+        return Ok(r);
+    }
+    let mut c = state.store().reader().await?;
+    let r = Arc::new(version(&mut c, p, id).await?);
+    state.known_versions().put(key, Arc::clone(&r), epoch);
+    Ok(r)
 }
 
 /// Refuses changes inside an archived project.

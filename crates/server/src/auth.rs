@@ -4,10 +4,7 @@
 //! leaked database holds no usable credential. Passwords are argon2id (OWASP parameters),
 //! hashed off the async runtime.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -21,6 +18,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::recent::Recent;
 use crate::state::AppState;
 
 /// The prefix of personal API tokens (lets secret scanners recognise them).
@@ -180,49 +178,28 @@ impl ApiError {
 /// process a change that ends access (sign-out, revocation, password change, user deleted)
 /// ends the reuse at once, through the store's access epoch; a change made by another process
 /// (`frameproof admin`, another node) is seen within this time.
-pub const REUSE_FOR: Duration = Duration::from_secs(1);
-
-/// The most credentials remembered at once.
-const MAX_KNOWN: usize = 10_000;
+pub use crate::recent::REUSE_FOR;
 
 /// Credentials resolved in the last [`REUSE_FOR`], so a client sending request after request
 /// does not have its session and user read for every one. Keyed by the token's SHA-256 (no
 /// token is kept); an entry counts only while the store's access epoch is the one it was read
 /// under, the credential has not expired, and it is younger than [`REUSE_FOR`].
 #[derive(Debug, Default)]
-pub struct KnownCredentials(Mutex<HashMap<(bool, Vec<u8>), Known>>);
-
-#[derive(Debug)]
-struct Known {
-    principal: Principal,
-    epoch: i64,
-    read_at: Instant,
-    /// When the credential expires (app clock, ms).
-    expires_at: i64,
-}
+pub struct KnownCredentials(Recent<(bool, Vec<u8>), (Principal, i64)>);
 
 impl KnownCredentials {
     fn get(&self, key: &(bool, Vec<u8>), epoch: i64, now: i64) -> Option<Principal> {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(key)
-            .filter(|k| k.epoch == epoch && now < k.expires_at && k.read_at.elapsed() < REUSE_FOR)
-            .map(|k| k.principal.clone())
+        self.0.get(key, epoch).filter(|(_, expires_at)| now < *expires_at).map(|(p, _)| p)
     }
 
-    fn put(&self, key: (bool, Vec<u8>), known: Known) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_KNOWN {
-            map.retain(|_, k| k.read_at.elapsed() < REUSE_FOR);
-            if map.len() >= MAX_KNOWN {
-                map.clear();
-            }
-        }
-        map.insert(key, known);
+    /// Keeps a principal whose credential expires at `expires_at` (app clock, ms).
+    fn put(&self, key: (bool, Vec<u8>), principal: Principal, expires_at: i64, epoch: i64) {
+        self.0.put(key, (principal, expires_at), epoch);
     }
 
     /// Forgets a user's credentials (their name or e-mail changed).
     pub fn forget_user(&self, user: UserId) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, k| k.principal.user_id != user);
+        self.0.forget(|_, (p, _)| p.user_id == user);
     }
 }
 
@@ -274,8 +251,7 @@ pub async fn resolve(
         tx.commit().await?;
     }
     let principal = Principal { user_id: user.id, email: user.email, name: user.name, credential };
-    let known = Known { principal: principal.clone(), epoch, read_at: Instant::now(), expires_at };
-    state.known_credentials().put(key, known);
+    state.known_credentials().put(key, principal.clone(), expires_at, epoch);
     Ok(Some(principal))
 }
 
@@ -385,29 +361,29 @@ impl FromRequestParts<AppState> for Caller {
 mod tests {
     use super::*;
 
-    fn known(epoch: i64, age: Duration, expires_at: i64) -> Known {
-        let principal = Principal {
+    fn principal() -> Principal {
+        Principal {
             user_id: UserId(Uuid::from_u128(1)),
             email: String::from("a@example.com"),
             name: String::from("A"),
             credential: Credential::Session(Uuid::from_u128(2)),
-        };
-        let read_at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
-        Known { principal, epoch, read_at, expires_at }
+        }
     }
 
     #[test]
     fn a_known_credential_counts_only_under_its_epoch_before_expiry_and_while_young() {
         let k = KnownCredentials::default();
         let key = (true, vec![7u8; 32]);
-        k.put(key.clone(), known(5, Duration::ZERO, 1_000));
+        k.put(key.clone(), principal(), 1_000, 5);
         assert!(k.get(&key, 5, 999).is_some());
         assert!(k.get(&key, 6, 999).is_none(), "access changed since it was read");
         assert!(k.get(&key, 5, 1_000).is_none(), "the credential expired");
         assert!(k.get(&(false, vec![7u8; 32]), 5, 999).is_none(), "a cookie token is not an API token");
-        k.put(key.clone(), known(5, REUSE_FOR, 1_000));
+        k.0.put_aged(key.clone(), (principal(), 1_000), 5, REUSE_FOR);
         assert!(k.get(&key, 5, 999).is_none(), "read too long ago");
-        k.put(key.clone(), known(5, Duration::ZERO, 1_000));
+        k.put(key.clone(), principal(), 1_000, 5);
+        k.forget_user(UserId(Uuid::from_u128(2)));
+        assert!(k.get(&key, 5, 999).is_some(), "another user forgotten");
         k.forget_user(UserId(Uuid::from_u128(1)));
         assert!(k.get(&key, 5, 999).is_none(), "forgotten");
     }

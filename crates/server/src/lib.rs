@@ -22,6 +22,7 @@ pub mod mail;
 pub mod media_urls;
 pub mod metrics;
 pub mod model;
+pub mod recent;
 pub mod routes;
 pub mod state;
 pub mod web;

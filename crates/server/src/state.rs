@@ -36,6 +36,7 @@ struct Inner {
     /// Wakes the mail task when something was queued.
     mail_wake: tokio::sync::Notify,
     known_credentials: crate::auth::KnownCredentials,
+    known_versions: crate::access::KnownVersions,
 }
 
 impl AppState {
@@ -71,6 +72,7 @@ impl AppState {
             mailer,
             mail_wake: tokio::sync::Notify::new(),
             known_credentials: crate::auth::KnownCredentials::default(),
+            known_versions: crate::access::KnownVersions::default(),
         })))
     }
 
@@ -92,6 +94,11 @@ impl AppState {
     /// Recently resolved sign-ins (see [`crate::auth::resolve`]).
     pub fn known_credentials(&self) -> &crate::auth::KnownCredentials {
         &self.0.known_credentials
+    }
+
+    /// Versions members reached a moment ago (see [`crate::access::version_recent`]).
+    pub fn known_versions(&self) -> &crate::access::KnownVersions {
+        &self.0.known_versions
     }
 
     pub fn store(&self) -> &Store {

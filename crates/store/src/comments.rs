@@ -396,7 +396,7 @@ pub async fn count(c: &mut Conn, version: VersionId) -> Result<i64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use frameproof_domain::{AssetId, ProjectId, WorkspaceId};
 
     use super::*;
@@ -408,7 +408,7 @@ mod tests {
 
     /// A user, a workspace, a project with its root folder, an asset, and two versions of it:
     /// `id(20)` open, `id(21)` locked.
-    async fn seed(s: &Store) {
+    pub(crate) async fn seed(s: &Store) {
         let mut tx = s.begin().await.unwrap();
         sqlx::raw_sql(
             "INSERT INTO users (id, email, name, password_hash, created_at, updated_at, password_changed_at)

@@ -183,8 +183,9 @@ pub async fn after_all(c: &mut Conn, after: i64, limit: i64) -> Result<Vec<Event
     .await?)
 }
 
-/// The access epoch: it moves whenever a credential, membership, role, project or asset that
-/// grants access changes (see migration 0005).
+/// The access epoch: it moves whenever a credential, membership or role that grants access
+/// changes, and with every change to a project, an asset or a version but a version's
+/// processing progress (see migrations 0005 and 0007).
 pub async fn access_epoch(c: &mut Conn) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT n FROM access_epoch WHERE id = 1").fetch_one(c).await?)
 }
@@ -206,4 +207,64 @@ pub async fn since_with_epoch(c: &mut Conn, after: i64, limit: i64) -> Result<(V
     let rows = after_all(&mut tx, after, limit).await?;
     tx.commit().await?;
     Ok((rows, epoch))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    /// The store's access epoch after `sql` is committed (as this process publishes it).
+    async fn after(s: &Store, sql: &str) -> i64 {
+        let mut tx = s.begin().await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        s.access_epoch()
+    }
+
+    #[tokio::test]
+    async fn the_access_epoch_moves_with_every_change_to_a_version_asset_or_project_but_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_in(dir.path()).await.unwrap();
+        crate::comments::tests::seed(&s).await;
+        const V: &str = "X'00000000000000000000000000000014'";
+        let mut epoch = after(&s, "SELECT 1").await;
+        for (change, moves) in [
+            (format!("UPDATE versions SET progress = 40 WHERE id = {V}"), false),
+            (format!("UPDATE versions SET tc_start = '01:00:00:00' WHERE id = {V}"), true),
+            (format!("UPDATE versions SET review_status = 'approved' WHERE id = {V}"), true),
+            (format!("UPDATE versions SET frame_count = 250 WHERE id = {V}"), true),
+            (String::from("UPDATE assets SET description = 'new'"), true),
+            (String::from("UPDATE projects SET name = 'Q'"), true),
+            (format!("DELETE FROM versions WHERE id = {V}"), true),
+        ] {
+            let now = after(&s, &change).await;
+            assert_eq!(now != epoch, moves, "{change}");
+            if moves {
+                assert_eq!(now, epoch + 1, "one move per change: {change}");
+            }
+            epoch = now;
+        }
+        s.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_version_trigger_names_every_column_but_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_in(dir.path()).await.unwrap();
+        let mut c = s.reader().await.unwrap();
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info('versions')").fetch_all(&mut *c).await.unwrap();
+        let sql: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'access_epoch_versions'")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        let named: Vec<&str> =
+            sql.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_')).filter(|w| !w.is_empty()).collect();
+        assert!(columns.len() > 30);
+        for col in &columns {
+            assert_eq!(named.contains(&col.as_str()), col != "progress", "versions.{col} in the trigger: {sql}");
+        }
+        drop(c);
+        s.close().await;
+    }
 }

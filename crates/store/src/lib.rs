@@ -492,8 +492,8 @@ impl Store {
         Ok(self.read.acquire().await?)
     }
 
-    /// The access epoch (see migration 0005: it moves whenever a credential, membership, role,
-    /// project or asset that grants access changes) as of this process's last commit, read
+    /// The access epoch (see [`events::access_epoch`]: it moves whenever a credential,
+    /// membership, role, project, asset or version changes) as of this process's last commit, read
     /// without a query. Every write of this process that moves the epoch has published it here
     /// before its commit is answered; writes of other processes (`frameproof admin`, another
     /// node) are seen only by reading the database. The value is only ever compared with

@@ -370,29 +370,43 @@ pub async fn create(state: &AppState, caller: &Caller, id: VersionId, req: Creat
     let body = review::comment_body(&req.body, annotation.is_some())?;
     let annotation_json = annotation.as_ref().map(serde_json::to_string).transpose().map_err(ApiError::internal)?;
     no_guest_mentions(caller, &req.mentions)?;
-    // Access, the anchor and the mentions are checked on a reader, so the one writer does only
-    // the writes (many people commenting at once queue for less).
-    let (v, project, anchor, mentions) = {
-        let mut c = state.store().reader().await?;
-        let (v, _, project, grant) = super::versions::reach_for(&mut c, caller, id).await?;
-        grant.require(Action::Comment)?;
-        require_not_archived(&project)?;
-        require_unlocked(&v)?;
-        if req.team_only && !grant.is_team() {
-            return Err(ApiError::forbidden("only the team (owners, admins, members) writes team-only comments"));
+    // Access, the anchor and the mentions are checked before the writer is claimed, so the one
+    // writer does only the writes (many people commenting at once queue for less). A member
+    // commenting again reuses what they reached a moment ago, unless something changed since
+    // (see access::version_recent); the comment's INSERT checks the lock again.
+    let (member, guest);
+    let (v, project, grant) = match caller {
+        Caller::User(p) => {
+            member = crate::access::version_recent(state, p, id).await?;
+            (&member.0, &member.2, Grant::Member(member.3))
         }
-        let input = AnchorInput {
-            frame: req.frame,
-            frame_out: req.frame_out,
-            ms: req.ms,
-            ms_out: req.ms_out,
-            page: req.page,
-            x: req.x,
-            y: req.y,
-        };
-        let anchor = review::anchor(medium(&v)?, &input).map_err(invalid)?;
-        let mentions = check_mentions(&mut c, &project, req.team_only, &req.mentions).await?;
-        (v, project, anchor, mentions)
+        Caller::Guest(_) => {
+            let mut c = state.store().reader().await?;
+            guest = super::versions::reach_for(&mut c, caller, id).await?;
+            (&guest.0, &guest.2, guest.3.clone())
+        }
+    };
+    grant.require(Action::Comment)?;
+    require_not_archived(project)?;
+    require_unlocked(v)?;
+    if req.team_only && !grant.is_team() {
+        return Err(ApiError::forbidden("only the team (owners, admins, members) writes team-only comments"));
+    }
+    let input = AnchorInput {
+        frame: req.frame,
+        frame_out: req.frame_out,
+        ms: req.ms,
+        ms_out: req.ms_out,
+        page: req.page,
+        x: req.x,
+        y: req.y,
+    };
+    let anchor = review::anchor(medium(v)?, &input).map_err(invalid)?;
+    let mentions = if req.mentions.is_empty() {
+        Vec::new()
+    } else {
+        let mut c = state.store().reader().await?;
+        check_mentions(&mut c, project, req.team_only, &req.mentions).await?
     };
     let now = state.now().0;
     let new = NewComment {
@@ -415,9 +429,9 @@ pub async fn create(state: &AppState, caller: &Caller, id: VersionId, req: Creat
         now,
     };
     let row = CommentRow::of_new(&new);
-    let out = view(&v, &row);
-    let mut tx = add(state, caller, &project, &v, &new, &out).await?;
-    after_comment(state, &mut tx, caller, &v, &row, &mentions, now).await?;
+    let out = view(v, &row);
+    let mut tx = add(state, caller, project, v, &new, &out).await?;
+    after_comment(state, &mut tx, caller, v, &row, &mentions, now).await?;
     tx.commit().await?;
     Ok(for_caller(caller, vec![out]).remove(0))
 }

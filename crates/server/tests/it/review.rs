@@ -603,6 +603,49 @@ async fn stacks_reorder_switch_current_move_delete_and_compare() {
     assert_eq!(t.owner.get_ok(&format!("/api/v1/comments/{}", s(&c1["id"]))).await["timecode"], "01:00:00:12");
 }
 
+/// A member commenting again reuses what they reached a moment ago (the version, its project,
+/// their role), but never past a change: each change below lands between two comments, well
+/// within the reuse time, and the next comment sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_made_right_after_a_change_sees_the_change() {
+    let t = Team::new().await;
+    let v = t.video("recut.mov").await;
+    let path = format!("/api/v1/versions/{}/comments", s(&v["id"]));
+    let at = |frame: i64| json!({"body": "note", "frame": frame});
+    let c = t.owner.post_ok(&path, at(12), StatusCode::CREATED).await;
+    assert_eq!(c["timecode"], "01:00:00;12");
+    // The version: its start timecode.
+    let (st, b) =
+        t.member.patch(&format!("/api/v1/versions/{}", s(&v["id"])), json!({"start_timecode": "00:59:59;00"})).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let c = t.owner.post_ok(&path, at(12), StatusCode::CREATED).await;
+    assert_eq!(c["timecode"], "00:59:59;12", "{c}");
+    // The project: archived, then not.
+    let project = format!("/api/v1/projects/{}", t.project);
+    assert_eq!(t.owner.patch(&project, json!({"archived": true})).await.0, StatusCode::OK);
+    expect(&t.owner, reqwest::Method::POST, &path, Some(at(1)), StatusCode::CONFLICT, "project-archived").await;
+    assert_eq!(t.owner.patch(&project, json!({"archived": false})).await.0, StatusCode::OK);
+    t.owner.post_ok(&path, at(1), StatusCode::CREATED).await;
+    // A role: the member, made a reviewer, no longer writes team-only threads.
+    let team_only = json!({"body": "internal", "frame": 2, "team_only": true});
+    t.member.post_ok(&path, team_only.clone(), StatusCode::CREATED).await;
+    t.member
+        .post_ok(
+            &format!("/api/v1/projects/{}/members", t.project),
+            json!({"user_id": t.id("member")}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let member = format!("/api/v1/workspaces/{}/members/{}", t.ws, t.id("member"));
+    assert_eq!(t.owner.patch(&member, json!({"role": "reviewer"})).await.0, StatusCode::OK);
+    expect(&t.member, reqwest::Method::POST, &path, Some(team_only), StatusCode::FORBIDDEN, "forbidden").await;
+    // A project membership: the reviewer, taken off the project, reaches nothing there.
+    t.reviewer.post_ok(&path, at(3), StatusCode::CREATED).await;
+    let off = format!("/api/v1/projects/{}/members/{}", t.project, t.id("reviewer"));
+    assert_eq!(t.owner.delete(&off).await.0, StatusCode::NO_CONTENT);
+    expect(&t.reviewer, reqwest::Method::POST, &path, Some(at(3)), StatusCode::NOT_FOUND, "not-found").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_threads_carry_forward_onto_the_next_cut_with_a_link_back() {
     let t = Team::new().await;

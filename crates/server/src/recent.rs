@@ -1,0 +1,122 @@
+//! Reads made a moment ago, reused while nothing they depend on can have changed.
+//!
+//! A client sending request after request asks the same questions each time: whose token is
+//! this, and may they reach this version? The answers come from the store, and each read is a
+//! hop to a database thread and back. A [`Recent`] keeps an answer for at most [`REUSE_FOR`],
+//! and only while the store's access epoch ([`frameproof_store::Store::access_epoch`]) is the
+//! one it was read under. The epoch moves with every commit that changes a credential, a
+//! membership, a project, an asset or a version (the triggers of the store's migrations), and
+//! this process publishes it before it answers the request that made the change. So a change
+//! made through this server counts from its next request; one made by another process counts
+//! within [`REUSE_FOR`].
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long an answer may be reused.
+pub const REUSE_FOR: Duration = Duration::from_secs(1);
+
+/// The most answers a [`Recent`] holds at once.
+const MAX_KEPT: usize = 10_000;
+
+/// Answers keyed by what was asked.
+#[derive(Debug)]
+pub struct Recent<K, V>(Mutex<HashMap<K, Kept<V>>>);
+
+#[derive(Debug)]
+struct Kept<V> {
+    value: V,
+    epoch: i64,
+    read_at: Instant,
+}
+
+impl<K, V> Default for Recent<K, V> {
+    fn default() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Recent<K, V> {
+    /// The answer to `key`, if it was read under `epoch` less than [`REUSE_FOR`] ago.
+    ///
+    /// Read the epoch before the store, when asking it: a change that lands in between moves
+    /// the epoch past the value the answer is kept under.
+    pub fn get(&self, key: &K, epoch: i64) -> Option<V> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).filter(|k| k.epoch == epoch && k.read_at.elapsed() < REUSE_FOR).map(|k| k.value.clone())
+    }
+
+    /// Keeps `value`, read under `epoch` just now.
+    pub fn put(&self, key: K, value: V, epoch: i64) {
+        self.keep(key, Kept { value, epoch, read_at: Instant::now() });
+    }
+
+    fn keep(&self, key: K, kept: Kept<V>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_KEPT {
+            map.retain(|_, k| k.read_at.elapsed() < REUSE_FOR);
+            if map.len() >= MAX_KEPT {
+                map.clear();
+            }
+        }
+        map.insert(key, kept);
+    }
+
+    /// Forgets every answer `stale` picks (for changes the epoch does not count).
+    pub fn forget(&self, stale: impl Fn(&K, &V) -> bool) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).retain(|k, kept| !stale(k, &kept.value));
+    }
+
+    /// Keeps `value` as if it had been read `age` ago.
+    #[cfg(test)]
+    pub(crate) fn put_aged(&self, key: K, value: V, epoch: i64, age: Duration) {
+        let read_at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+        self.keep(key, Kept { value, epoch, read_at });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_counts_only_under_its_epoch_and_while_young() {
+        let r = Recent::default();
+        r.put("a", 1, 5);
+        assert_eq!(r.get(&"a", 5), Some(1));
+        assert_eq!(r.get(&"a", 6), None, "something changed since it was read");
+        assert_eq!(r.get(&"b", 5), None, "never asked");
+        r.put_aged("a", 1, 5, REUSE_FOR);
+        assert_eq!(r.get(&"a", 5), None, "read too long ago");
+        r.put("a", 2, 5);
+        assert_eq!(r.get(&"a", 5), Some(2), "the latest read counts");
+    }
+
+    #[test]
+    fn forgotten_answers_are_read_again() {
+        let r = Recent::default();
+        r.put("a", 1, 5);
+        r.put("b", 2, 5);
+        r.forget(|_, v| *v == 1);
+        assert_eq!(r.get(&"a", 5), None);
+        assert_eq!(r.get(&"b", 5), Some(2));
+    }
+
+    #[test]
+    fn a_full_cache_drops_old_answers_first_and_stays_bounded() {
+        let r = Recent::default();
+        for i in 0..MAX_KEPT - 1 {
+            r.put_aged(i, i, 5, REUSE_FOR);
+        }
+        r.put(MAX_KEPT - 1, 0, 5);
+        r.put(MAX_KEPT, 0, 5);
+        assert_eq!(r.0.lock().unwrap().len(), 2, "the old answers went, the young one stayed");
+        for i in 0..MAX_KEPT + 10 {
+            r.put(i, i, 5);
+        }
+        assert!(r.0.lock().unwrap().len() <= MAX_KEPT);
+        assert_eq!(r.get(&(MAX_KEPT + 9), 5), Some(MAX_KEPT + 9));
+    }
+}
