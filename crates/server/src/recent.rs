@@ -21,12 +21,20 @@ pub const REUSE_FOR: Duration = Duration::from_secs(1);
 /// The most answers a [`Recent`] holds at once.
 const MAX_KEPT: usize = 10_000;
 
-/// Answers keyed by what was asked.
+/// Answers keyed by what was asked. Answers too old to reuse are dropped about once every
+/// [`REUSE_FOR`], so it holds about what was asked in the last two of those, and never more
+/// than [`MAX_KEPT`].
 #[derive(Debug)]
-pub struct Recent<K, V>(Mutex<HashMap<K, Kept<V>>>);
+pub struct Recent<K, V>(Mutex<Kept<K, V>>);
 
 #[derive(Debug)]
-struct Kept<V> {
+struct Kept<K, V> {
+    answers: HashMap<K, Answer<V>>,
+    swept_at: Instant,
+}
+
+#[derive(Debug)]
+struct Answer<V> {
     value: V,
     epoch: i64,
     read_at: Instant,
@@ -34,7 +42,7 @@ struct Kept<V> {
 
 impl<K, V> Default for Recent<K, V> {
     fn default() -> Self {
-        Self(Mutex::new(HashMap::new()))
+        Self(Mutex::new(Kept { answers: HashMap::new(), swept_at: Instant::now() }))
     }
 }
 
@@ -44,42 +52,49 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
     /// Read the epoch before the store, when asking it: a change that lands in between moves
     /// the epoch past the value the answer is kept under.
     pub fn get(&self, key: &K, epoch: i64) -> Option<V> {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(key).filter(|k| k.epoch == epoch && k.read_at.elapsed() < REUSE_FOR).map(|k| k.value.clone())
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        kept.answers.get(key).filter(|k| k.epoch == epoch && k.read_at.elapsed() < REUSE_FOR).map(|k| k.value.clone())
     }
 
     /// Keeps `value`, read under `epoch` just now.
     pub fn put(&self, key: K, value: V, epoch: i64) {
-        self.keep(key, Kept { value, epoch, read_at: Instant::now() });
+        self.keep(key, Answer { value, epoch, read_at: Instant::now() });
     }
 
-    fn keep(&self, key: K, kept: Kept<V>) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_KEPT {
-            map.retain(|_, k| k.read_at.elapsed() < REUSE_FOR);
-            if map.len() >= MAX_KEPT {
-                map.clear();
-            }
+    fn keep(&self, key: K, answer: Answer<V>) {
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.answers.len() >= MAX_KEPT || kept.swept_at.elapsed() >= REUSE_FOR {
+            kept.answers.retain(|_, a| a.read_at.elapsed() < REUSE_FOR);
+            kept.swept_at = Instant::now();
         }
-        map.insert(key, kept);
+        if kept.answers.len() >= MAX_KEPT {
+            kept.answers.clear();
+        }
+        kept.answers.insert(key, answer);
     }
 
     /// Forgets every answer `stale` picks (for changes the epoch does not count).
     pub fn forget(&self, stale: impl Fn(&K, &V) -> bool) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).retain(|k, kept| !stale(k, &kept.value));
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).answers.retain(|k, a| !stale(k, &a.value));
     }
 
     /// Keeps `value` as if it had been read `age` ago.
     #[cfg(test)]
     pub(crate) fn put_aged(&self, key: K, value: V, epoch: i64, age: Duration) {
         let read_at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
-        self.keep(key, Kept { value, epoch, read_at });
+        self.keep(key, Answer { value, epoch, read_at });
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl<K, V> Recent<K, V> {
+        fn len(&self) -> usize {
+            self.0.lock().unwrap().answers.len()
+        }
+    }
 
     #[test]
     fn an_answer_counts_only_under_its_epoch_and_while_young() {
@@ -92,6 +107,18 @@ mod tests {
         assert_eq!(r.get(&"a", 5), None, "read too long ago");
         r.put("a", 2, 5);
         assert_eq!(r.get(&"a", 5), Some(2), "the latest read counts");
+    }
+
+    #[test]
+    fn answers_too_old_to_reuse_are_dropped_once_a_second_has_passed() {
+        let r = Recent::default();
+        r.put_aged("old", 1, 5, REUSE_FOR);
+        r.put("young", 2, 5);
+        assert_eq!(r.len(), 2, "no sweep yet");
+        r.0.lock().unwrap().swept_at -= REUSE_FOR;
+        r.put("new", 3, 5);
+        assert_eq!(r.len(), 2, "the old answer went");
+        assert_eq!((r.get(&"young", 5), r.get(&"new", 5)), (Some(2), Some(3)));
     }
 
     #[test]
@@ -112,11 +139,11 @@ mod tests {
         }
         r.put(MAX_KEPT - 1, 0, 5);
         r.put(MAX_KEPT, 0, 5);
-        assert_eq!(r.0.lock().unwrap().len(), 2, "the old answers went, the young one stayed");
+        assert_eq!(r.len(), 2, "the old answers went, the young one stayed");
         for i in 0..MAX_KEPT + 10 {
             r.put(i, i, 5);
         }
-        assert!(r.0.lock().unwrap().len() <= MAX_KEPT);
+        assert!(r.len() <= MAX_KEPT);
         assert_eq!(r.get(&(MAX_KEPT + 9), 5), Some(MAX_KEPT + 9));
     }
 }
