@@ -25,7 +25,7 @@ pub mod workspaces;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Weak};
@@ -121,10 +121,6 @@ struct Writer {
     release: bool,
     /// Those whose work is in the open batch, waiting for its commit.
     waiting: Vec<oneshot::Sender<Result<(), String>>>,
-    /// When the first of `waiting` asked to commit.
-    waiting_since: Option<Instant>,
-    /// Told of every commit (see [`Store::subscribe`]).
-    changes: watch::Sender<u64>,
     /// The audit chain's head as this batch left it (sequence number, hash), once read or
     /// written in the batch. Forgotten whenever the batch ends or work in it is rolled back:
     /// outside a batch another process may append.
@@ -132,10 +128,6 @@ struct Writer {
     /// The access epoch as of this process's last commit (see [`Store::access_epoch`]).
     epoch: Arc<AtomicI64>,
 }
-
-/// How long the first writer of a batch may wait for the batch's commit before the writer that
-/// finds it so commits it (see [`WriteTx::commit`]).
-const MAX_BATCH_WAIT: Duration = Duration::from_millis(5);
 
 const RELEASE: &str = "RELEASE fp_write";
 const ROLLBACK_TO: &str = "ROLLBACK TO fp_write";
@@ -178,14 +170,13 @@ impl Writer {
         self.open = false;
         self.release = false;
         self.audit_head = None;
-        self.waiting_since = None;
         for w in self.waiting.drain(..) {
             let _ = w.send(Err(why.clone()));
         }
     }
 
     /// Commits the open batch (one fsync for all of it) and answers everyone waiting.
-    async fn commit_batch(&mut self) {
+    async fn commit_batch(&mut self, changes: &watch::Sender<u64>) {
         self.settle().await;
         if !self.open {
             return;
@@ -208,9 +199,8 @@ impl Writer {
                 // batch of rolled-back work changes nothing, and waking them would make them
                 // look again, roll back again, and spin).
                 if !self.waiting.is_empty() {
-                    self.changes.send_modify(|n| *n = n.wrapping_add(1));
+                    changes.send_modify(|n| *n = n.wrapping_add(1));
                 }
-                self.waiting_since = None;
                 for w in self.waiting.drain(..) {
                     let _ = w.send(Ok(()));
                 }
@@ -226,10 +216,8 @@ impl Writer {
 /// batch transaction. `commit` hands the connection to the next writer and waits (its savepoint
 /// is released by the next writer, in the same round trip as that writer's own savepoint, or
 /// by the flusher just before COMMIT); the flusher commits the batch (one fsync for everyone in
-/// it) as soon as it gets the connection, which is right away when nobody else is waiting. When
-/// writers keep coming, the flusher's turn comes only after all of those queued before it, so a
-/// writer that commits when the batch's first writer has waited [`MAX_BATCH_WAIT`] commits the
-/// batch itself, before the next writer runs. A commit answers only after that COMMIT is durable, and if anything fails, every transaction
+/// it) as soon as it gets the connection, which is right away when nobody else is waiting. A
+/// commit answers only after that COMMIT is durable, and if anything fails, every transaction
 /// in the batch fails (none was acknowledged). Writers queue in order; none meets `database is
 /// locked`.
 pub struct WriteTx {
@@ -370,17 +358,8 @@ impl WriteTx {
         guard.release = true;
         let (tx, rx) = oneshot::channel();
         guard.waiting.push(tx);
-        let since = *guard.waiting_since.get_or_insert_with(Instant::now);
-        if since.elapsed() >= MAX_BATCH_WAIT {
-            // Writers are queued (the flusher, queued behind them, has not had its turn) and
-            // the batch's first writer has waited long enough: commit now, before the next of
-            // them runs. On a task of its own, so the commit runs to its end even if this
-            // request goes away meanwhile; the writer stays held until it has.
-            tokio::spawn(async move { guard.commit_batch().await });
-        } else {
-            drop(guard);
-            self.flush.notify_one();
-        }
+        drop(guard);
+        self.flush.notify_one();
         match rx.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(why)) => Err(StoreError::Batch(why)),
@@ -472,13 +451,11 @@ impl Store {
             interrupted: false,
             release: false,
             waiting: Vec::new(),
-            waiting_since: None,
-            changes: changes.clone(),
             audit_head: None,
             epoch: epoch.clone(),
         }));
         let flush = Arc::new(Notify::new());
-        tokio::spawn(flusher(Arc::downgrade(&writer), flush.clone()));
+        tokio::spawn(flusher(Arc::downgrade(&writer), flush.clone(), changes.clone()));
         let checkpoints = SqliteConnection::connect_with(&opts)
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
@@ -573,7 +550,7 @@ impl Store {
         }
         // The writer closes last: the last connection to close checkpoints the WAL.
         let mut w = self.writer.lock().await;
-        w.commit_batch().await;
+        w.commit_batch(&self.changes).await;
         if let Some(conn) = w.conn.take() {
             let _ = conn.close().await;
         }
@@ -625,7 +602,7 @@ async fn checkpointer(conn: Arc<Mutex<Option<SqliteConnection>>>, mut changes: w
 }
 
 /// Commits each batch as soon as it gets the writer. Ends when the store is dropped or closed.
-async fn flusher(writer: Weak<Mutex<Writer>>, flush: Arc<Notify>) {
+async fn flusher(writer: Weak<Mutex<Writer>>, flush: Arc<Notify>, changes: watch::Sender<u64>) {
     loop {
         flush.notified().await;
         let Some(writer) = writer.upgrade() else { return };
@@ -633,7 +610,7 @@ async fn flusher(writer: Weak<Mutex<Writer>>, flush: Arc<Notify>) {
         if w.conn.is_none() {
             return;
         }
-        w.commit_batch().await;
+        w.commit_batch(&changes).await;
     }
 }
 
@@ -693,46 +670,6 @@ mod tests {
         let committed = committed(tasks).await;
         assert_eq!(committed, 56);
         assert_eq!(count(&s).await, 56);
-        s.close().await;
-    }
-
-    /// Under a steady queue of writers the flusher's turn comes only behind all of them; a batch
-    /// whose first writer has waited long enough is committed by the writer that finds it so,
-    /// before the next one runs.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_batch_that_waited_long_enough_is_committed_before_the_next_writer_runs() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open_in(dir.path()).await.unwrap();
-        let pause = || tokio::time::sleep(Duration::from_millis(20));
-        let mut first = s.begin().await.unwrap();
-        add(&mut first, "first").await;
-        // The second holds the writer past MAX_BATCH_WAIT, then commits; the third is queued
-        // behind it before the first commits, so the flusher is queued behind the third.
-        let second = tokio::spawn({
-            let s = s.clone();
-            async move {
-                let mut tx = s.begin().await.unwrap();
-                add(&mut tx, "second").await;
-                tokio::time::sleep(MAX_BATCH_WAIT * 4).await;
-                tx.commit().await.unwrap();
-            }
-        });
-        pause().await;
-        let third = tokio::spawn({
-            let s = s.clone();
-            async move {
-                let tx = s.begin().await.unwrap();
-                // What a reader sees while the third holds the writer: only committed rows.
-                let seen = keys(&s).await;
-                drop(tx);
-                seen
-            }
-        });
-        pause().await;
-        let committed = tokio::spawn(first.commit());
-        second.await.unwrap();
-        assert_eq!(third.await.unwrap(), ["first", "second"], "committed before the third writer ran");
-        committed.await.unwrap().unwrap();
         s.close().await;
     }
 
