@@ -136,6 +136,18 @@ function cpuOf(pid) {
     return NaN;
   }
 }
+/**
+ * CPU seconds (all CPUs together) the hypervisor ran something else while this VM wanted to run
+ * (`steal`, from /proc/stat): what the machine lost to its neighbours during a load.
+ */
+function stolen() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f[7] ?? 0) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
 const selfCpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -380,7 +392,7 @@ async function warm(clients, vid) {
 
 /** Every client makes `each` requests one after another, all clients at once. */
 async function fixedLoad(srv, clients, each, make) {
-  const cpu0 = { server: cpuOf(srv.pid), bench: selfCpu() };
+  const cpu0 = { server: cpuOf(srv.pid), bench: selfCpu(), stolen: stolen() };
   const t0 = now();
   const results = await Promise.all(
     clients.map(async (c, ci) => {
@@ -396,13 +408,13 @@ async function fixedLoad(srv, clients, each, make) {
   return {
     all: results.flat(),
     wall,
-    cpu: { server: cpuOf(srv.pid) - cpu0.server, bench: selfCpu() - cpu0.bench },
+    cpu: { server: cpuOf(srv.pid) - cpu0.server, bench: selfCpu() - cpu0.bench, stolen: stolen() - cpu0.stolen },
   };
 }
 
 /** Every client makes requests one after another until `seconds` have passed. */
 async function timedLoad(srv, clients, seconds, make) {
-  const cpu0 = { server: cpuOf(srv.pid), bench: selfCpu() };
+  const cpu0 = { server: cpuOf(srv.pid), bench: selfCpu(), stolen: stolen() };
   const t0 = now();
   const end = t0 + seconds * 1000;
   const results = await Promise.all(
@@ -417,7 +429,11 @@ async function timedLoad(srv, clients, seconds, make) {
     }),
   );
   const wall = now() - t0;
-  return { all: results.flat(), wall, cpu: { server: cpuOf(srv.pid) - cpu0.server, bench: selfCpu() - cpu0.bench } };
+  return {
+    all: results.flat(),
+    wall,
+    cpu: { server: cpuOf(srv.pid) - cpu0.server, bench: selfCpu() - cpu0.bench, stolen: stolen() - cpu0.stolen },
+  };
 }
 
 /** Percentiles of the answered (expected status) requests, and a tally of the others. */
@@ -440,6 +456,9 @@ function summarize(load, expect, { label }) {
     cpu: load.cpu,
   };
 }
+
+/** The steal during a load: seconds, and the share of the machine's CPU time (wall × CPUs). */
+const stealShare = (s) => `${f2(s.cpu.stolen)} s (${f1((100 * s.cpu.stolen) / ((s.wall / 1000) * os.cpus().length))} %)`;
 
 const versionPath = (vid) => `/api/v1/versions/${vid}`;
 const commentsPath = (vid) => `/api/v1/versions/${vid}/comments`;
@@ -540,6 +559,7 @@ async function postSection(srv, v, clients) {
       `acknowledged ${post.acked}, listed ${post.listed} (${listed.pages} pages), lost ${post.lost}`,
   );
   log(`  server-side (its request log, whole ms): GET p50 ${baseline.server.p50} p99 ${baseline.server.p99}; POST p50 ${post.server.p50} p99 ${post.server.p99} max ${post.server.max}`);
+  log(`  CPU taken by the host (steal) during the loads: GET ${stealShare(baseline)}, POST ${stealShare(post)}`);
   let wrk = null;
   if (haveWrk()) {
     const opts = { seconds: WRK_SECONDS, connections: POST_CLIENTS };
@@ -823,7 +843,7 @@ async function liveSection(srv, v, listeners, poster) {
 
   // The measured posts.
   const sent = [];
-  const cpu0 = { server: cpuOf(srv.pid), bench: selfCpu() };
+  const cpu0 = { server: cpuOf(srv.pid), bench: selfCpu(), stolen: stolen() };
   const rss0 = rssOf(srv.pid);
   const tp = now();
   const posted = await captured(srv, async () => {
@@ -1011,6 +1031,7 @@ function report(m, po, li, lv, srvInfo) {
       L(`post: wrk, POST /versions/{id}/comments, ${POST_CLIENTS} connections, ${WRK_SECONDS} s`, w.post, w.post.rate, w.post.cpu, `p99 ≤ ${GOALS.postP99Ms} ms`, w.post.p99 <= GOALS.postP99Ms);
     }
     C('post: POST / GET round trip, at p50 and at p99', `${f1(p.p50 / b.p50)}× and ${f1(p.p99 / b.p99)}×`);
+    C('post: CPU taken by the host (steal) during the GET and POST loads', `${stealShare(b)}, ${stealShare(p)}`);
     if (po.wrk) C('post: wrk, answers not 2xx (GET, POST)', `${po.wrk.get.non2xx}, ${po.wrk.post.non2xx}`, '0', po.wrk.get.non2xx + po.wrk.post.non2xx === 0);
     C('post: failed writes (not 201)', `${p.failed}${p.failed ? ` ${JSON.stringify(p.byStatus)}` : ''} of ${p.requests}`, '0', p.failed === 0);
     C('post: lost writes (acknowledged, not listed)', `${p.lost} of ${p.acked} (listed ${p.listed}, never acknowledged ${p.unacked}, duplicates ${p.duplicates})`, '0', p.lost === 0);
