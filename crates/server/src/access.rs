@@ -110,17 +110,19 @@ pub async fn version(
 pub type ReachedVersion = (VersionRow, AssetRow, ProjectRow, Role);
 
 /// Versions members reached in the last [`crate::recent::REUSE_FOR`], by (version, member).
-pub type KnownVersions = crate::recent::Recent<(VersionId, UserId), Arc<ReachedVersion>>;
+/// Kept under the (access, content) epochs.
+pub type KnownVersions = crate::recent::Recent<(VersionId, UserId), Arc<ReachedVersion>, (i64, i64)>;
 
 /// [`version`], reusing the answer this member got for this version a moment ago if nothing
-/// it depends on has changed since (the store's access epoch moves with every change to a
-/// membership, role, project, asset or version: see [`crate::recent`]). For the requests a
+/// it depends on has changed since: neither the store's access epoch (memberships, roles, what
+/// a project or asset grants) nor its content epoch (any change to a version, asset or project)
+/// has moved (see [`crate::recent`]). For the requests a
 /// client repeats many times in a row, such as commenting; the writes they lead to check the
 /// version again (a comment's INSERT refuses a version locked or deleted meanwhile).
 pub async fn version_recent(state: &AppState, p: &Principal, id: VersionId) -> ApiResult<Arc<ReachedVersion>> {
     let key = (id, p.user_id);
-    // Read before the version is: a change that lands in between moves it past this value.
-    let epoch = state.store().access_epoch();
+    // Read before the version is: a change that lands in between moves them past these values.
+    let epoch = (state.store().access_epoch(), state.store().content_epoch());
     if let Some(r) = state.known_versions().get(&key, epoch) {
         return Ok(r);
     }

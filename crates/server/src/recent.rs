@@ -3,12 +3,13 @@
 //! A client sending request after request asks the same questions each time: whose token is
 //! this, and may they reach this version? The answers come from the store, and each read is a
 //! hop to a database thread and back. A [`Recent`] keeps an answer for at most [`REUSE_FOR`],
-//! and only while the store's access epoch ([`frameproof_store::Store::access_epoch`]) is the
-//! one it was read under. The epoch moves with every commit that changes a credential, a
-//! membership, a project, an asset or a version (the triggers of the store's migrations), and
-//! this process publishes it before it answers the request that made the change. So a change
-//! made through this server counts from its next request; one made by another process counts
-//! within [`REUSE_FOR`].
+//! and only while the store's epochs it depends on are the ones it was read under: the access
+//! epoch ([`frameproof_store::Store::access_epoch`]) moves with every commit that changes a
+//! credential, a membership, a role or what a project or asset grants, the content epoch
+//! ([`frameproof_store::Store::content_epoch`]) with every change to a version, an asset or a
+//! project (the triggers of the store's migrations). This process publishes both before it
+//! answers the request that made the change, so a change made through this server counts from
+//! its next request; one made by another process counts within [`REUSE_FOR`].
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -25,43 +26,43 @@ const MAX_KEPT: usize = 10_000;
 /// [`REUSE_FOR`], so it holds about what was asked in the last two of those, and never more
 /// than [`MAX_KEPT`].
 #[derive(Debug)]
-pub struct Recent<K, V>(Mutex<Kept<K, V>>);
+pub struct Recent<K, V, E = i64>(Mutex<Kept<K, V, E>>);
 
 #[derive(Debug)]
-struct Kept<K, V> {
-    answers: HashMap<K, Answer<V>>,
+struct Kept<K, V, E> {
+    answers: HashMap<K, Answer<V, E>>,
     swept_at: Instant,
 }
 
 #[derive(Debug)]
-struct Answer<V> {
+struct Answer<V, E> {
     value: V,
-    epoch: i64,
+    epoch: E,
     read_at: Instant,
 }
 
-impl<K, V> Default for Recent<K, V> {
+impl<K, V, E> Default for Recent<K, V, E> {
     fn default() -> Self {
         Self(Mutex::new(Kept { answers: HashMap::new(), swept_at: Instant::now() }))
     }
 }
 
-impl<K: Eq + Hash, V: Clone> Recent<K, V> {
+impl<K: Eq + Hash, V: Clone, E: Copy + PartialEq> Recent<K, V, E> {
     /// The answer to `key`, if it was read under `epoch` less than [`REUSE_FOR`] ago.
     ///
-    /// Read the epoch before the store, when asking it: a change that lands in between moves
-    /// the epoch past the value the answer is kept under.
-    pub fn get(&self, key: &K, epoch: i64) -> Option<V> {
+    /// Read the epochs before the store, when asking it: a change that lands in between moves
+    /// them past the values the answer is kept under.
+    pub fn get(&self, key: &K, epoch: E) -> Option<V> {
         let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
         kept.answers.get(key).filter(|k| k.epoch == epoch && k.read_at.elapsed() < REUSE_FOR).map(|k| k.value.clone())
     }
 
     /// Keeps `value`, read under `epoch` just now.
-    pub fn put(&self, key: K, value: V, epoch: i64) {
+    pub fn put(&self, key: K, value: V, epoch: E) {
         self.keep(key, Answer { value, epoch, read_at: Instant::now() });
     }
 
-    fn keep(&self, key: K, answer: Answer<V>) {
+    fn keep(&self, key: K, answer: Answer<V, E>) {
         let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if kept.answers.len() >= MAX_KEPT || kept.swept_at.elapsed() >= REUSE_FOR {
             kept.answers.retain(|_, a| a.read_at.elapsed() < REUSE_FOR);
@@ -80,7 +81,7 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
 
     /// Keeps `value` as if it had been read `age` ago.
     #[cfg(test)]
-    pub(crate) fn put_aged(&self, key: K, value: V, epoch: i64, age: Duration) {
+    pub(crate) fn put_aged(&self, key: K, value: V, epoch: E, age: Duration) {
         let read_at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
         self.keep(key, Answer { value, epoch, read_at });
     }
@@ -90,7 +91,7 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
 mod tests {
     use super::*;
 
-    impl<K, V> Recent<K, V> {
+    impl<K, V, E> Recent<K, V, E> {
         fn len(&self) -> usize {
             self.0.lock().unwrap().answers.len()
         }

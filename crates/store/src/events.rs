@@ -183,9 +183,9 @@ pub async fn after_all(c: &mut Conn, after: i64, limit: i64) -> Result<Vec<Event
     .await?)
 }
 
-/// The access epoch: it moves whenever a credential, membership or role that grants access
-/// changes, and with every change to a project, an asset or a version but a version's
-/// processing progress (see migrations 0005 and 0007).
+/// The access epoch: it moves whenever a credential, membership, role, project, asset or
+/// share link that grants access changes (see migrations 0005, 0006 and 0008). Changes that grant
+/// and take away nothing move the content epoch instead ([`crate::Store::content_epoch`]).
 pub async fn access_epoch(c: &mut Conn) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT n FROM access_epoch WHERE id = 1").fetch_one(c).await?)
 }
@@ -213,36 +213,48 @@ pub async fn since_with_epoch(c: &mut Conn, after: i64, limit: i64) -> Result<(V
 mod tests {
     use crate::Store;
 
-    /// The store's access epoch after `sql` is committed (as this process publishes it).
-    async fn after(s: &Store, sql: &str) -> i64 {
+    /// The store's (access, content) epochs after `sql` is committed (as this process publishes
+    /// them).
+    async fn after(s: &Store, sql: &str) -> (i64, i64) {
         let mut tx = s.begin().await.unwrap();
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
-        s.access_epoch()
+        (s.access_epoch(), s.content_epoch())
     }
 
     #[tokio::test]
-    async fn the_access_epoch_moves_with_every_change_to_a_version_asset_or_project_but_progress() {
+    async fn the_content_epoch_moves_with_every_change_to_a_version_asset_or_project_but_progress() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open_in(dir.path()).await.unwrap();
         crate::comments::tests::seed(&s).await;
         const V: &str = "X'00000000000000000000000000000014'";
-        let mut epoch = after(&s, "SELECT 1").await;
-        for (change, moves) in [
-            (format!("UPDATE versions SET progress = 40 WHERE id = {V}"), false),
-            (format!("UPDATE versions SET tc_start = '01:00:00:00' WHERE id = {V}"), true),
-            (format!("UPDATE versions SET review_status = 'approved' WHERE id = {V}"), true),
-            (format!("UPDATE versions SET frame_count = 250 WHERE id = {V}"), true),
-            (String::from("UPDATE assets SET description = 'new'"), true),
-            (String::from("UPDATE projects SET name = 'Q'"), true),
-            (format!("DELETE FROM versions WHERE id = {V}"), true),
+        let mut was = after(&s, "SELECT 1").await;
+        // (change, moves the access epoch, moves the content epoch)
+        for (change, access, content) in [
+            (format!("UPDATE versions SET progress = 40 WHERE id = {V}"), false, false),
+            (format!("UPDATE versions SET tc_start = '01:00:00:00' WHERE id = {V}"), false, true),
+            (format!("UPDATE versions SET review_status = 'approved' WHERE id = {V}"), false, true),
+            (format!("UPDATE versions SET frame_count = 250 WHERE id = {V}"), false, true),
+            (String::from("UPDATE assets SET description = 'new'"), false, true),
+            (String::from("UPDATE projects SET name = 'Q'"), false, true),
+            (String::from("UPDATE projects SET archived_at = 1"), true, true),
+            (String::from("UPDATE assets SET deleted_at = 1"), true, true),
+            (format!("UPDATE assets SET current_version_id = {V}"), true, true),
+            (format!("DELETE FROM versions WHERE id = {V}"), false, true),
+            (
+                String::from(
+                    "INSERT INTO workspace_members (workspace_id, user_id, role, created_at, updated_at)
+                     VALUES (X'00000000000000000000000000000002', X'00000000000000000000000000000001', 'owner', 0, 0)",
+                ),
+                false,
+                false,
+            ),
+            (String::from("UPDATE workspace_members SET role = 'member'"), true, false),
         ] {
             let now = after(&s, &change).await;
-            assert_eq!(now != epoch, moves, "{change}");
-            if moves {
-                assert_eq!(now, epoch + 1, "one move per change: {change}");
-            }
-            epoch = now;
+            assert_eq!((now.0 != was.0, now.1 != was.1), (access, content), "{change}");
+            assert!(now.0 - was.0 <= 1 && now.1 - was.1 <= 1, "one move per change: {change}");
+            was = now;
         }
         s.close().await;
     }
@@ -254,7 +266,7 @@ mod tests {
         let mut c = s.reader().await.unwrap();
         let columns: Vec<String> =
             sqlx::query_scalar("SELECT name FROM pragma_table_info('versions')").fetch_all(&mut *c).await.unwrap();
-        let sql: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'access_epoch_versions'")
+        let sql: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'content_epoch_versions'")
             .fetch_one(&mut *c)
             .await
             .unwrap();

@@ -98,7 +98,7 @@ pub struct Store {
     flush: Arc<Notify>,
     read: SqlitePool,
     changes: watch::Sender<u64>,
-    epoch: Arc<AtomicI64>,
+    epochs: Arc<Epochs>,
     /// The connection that checkpoints the WAL, away from the writer (see [`checkpointer`]).
     checkpoints: Arc<Mutex<Option<SqliteConnection>>>,
     path: PathBuf,
@@ -125,8 +125,15 @@ struct Writer {
     /// written in the batch. Forgotten whenever the batch ends or work in it is rolled back:
     /// outside a batch another process may append.
     audit_head: Option<(i64, String)>,
-    /// The access epoch as of this process's last commit (see [`Store::access_epoch`]).
-    epoch: Arc<AtomicI64>,
+    /// The epochs as of this process's last commit (see [`Store::access_epoch`]).
+    epochs: Arc<Epochs>,
+}
+
+/// The access and content epochs as of this process's last commit.
+#[derive(Debug, Default)]
+struct Epochs {
+    access: AtomicI64,
+    content: AtomicI64,
 }
 
 const RELEASE: &str = "RELEASE fp_write";
@@ -181,19 +188,27 @@ impl Writer {
         if !self.open {
             return;
         }
-        // The access epoch is read in the same round trip, just before COMMIT: with the batch's
-        // own changes, and published before anyone in the batch is answered.
+        // The epochs are read in the same round trip, just before COMMIT: with the batch's own
+        // changes, and published before anyone in the batch is answered.
         let sql = if std::mem::take(&mut self.release) {
-            "RELEASE fp_write; SELECT n FROM access_epoch WHERE id = 1; COMMIT"
+            "RELEASE fp_write;
+             SELECT (SELECT n FROM access_epoch WHERE id = 1), (SELECT n FROM content_epoch WHERE id = 1);
+             COMMIT"
         } else {
-            "SELECT n FROM access_epoch WHERE id = 1; COMMIT"
+            "SELECT (SELECT n FROM access_epoch WHERE id = 1), (SELECT n FROM content_epoch WHERE id = 1);
+             COMMIT"
         };
         self.audit_head = None;
         match sqlx::raw_sql(sql).fetch_all(self.conn()).await {
             Ok(rows) => {
                 self.open = false;
-                if let Some(n) = rows.first().and_then(|r| r.try_get::<i64, _>(0).ok()) {
-                    self.epoch.store(n, Ordering::Release);
+                if let Some(r) = rows.first() {
+                    if let Ok(n) = r.try_get::<i64, _>(0) {
+                        self.epochs.access.store(n, Ordering::Release);
+                    }
+                    if let Ok(n) = r.try_get::<i64, _>(1) {
+                        self.epochs.content.store(n, Ordering::Release);
+                    }
                 }
                 // Wake event streams and job runners only when something was committed (a
                 // batch of rolled-back work changes nothing, and waking them would make them
@@ -443,7 +458,7 @@ impl Store {
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         let (changes, _) = watch::channel(0);
-        let epoch = Arc::new(AtomicI64::new(0));
+        let epochs = Arc::new(Epochs::default());
         let writer = Arc::new(Mutex::new(Writer {
             conn: Some(conn),
             open: false,
@@ -452,7 +467,7 @@ impl Store {
             release: false,
             waiting: Vec::new(),
             audit_head: None,
-            epoch: epoch.clone(),
+            epochs: epochs.clone(),
         }));
         let flush = Arc::new(Notify::new());
         tokio::spawn(flusher(Arc::downgrade(&writer), flush.clone(), changes.clone()));
@@ -461,7 +476,7 @@ impl Store {
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         let checkpoints = Arc::new(Mutex::new(Some(checkpoints)));
         tokio::spawn(checkpointer(checkpoints.clone(), changes.subscribe()));
-        Ok(Store { writer, flush, read, changes, epoch, checkpoints, path: path.to_owned() })
+        Ok(Store { writer, flush, read, changes, epochs, checkpoints, path: path.to_owned() })
     }
 
     /// Opens `DB_FILE` inside a data dir.
@@ -493,13 +508,20 @@ impl Store {
     }
 
     /// The access epoch (see [`events::access_epoch`]: it moves whenever a credential,
-    /// membership, role, project, asset or version changes) as of this process's last commit, read
-    /// without a query. Every write of this process that moves the epoch has published it here
+    /// membership, role, project or asset that grants access changes) as of this process's last
+    /// commit, read without a query. Every write of this process that moves the epoch has published it here
     /// before its commit is answered; writes of other processes (`frameproof admin`, another
     /// node) are seen only by reading the database. The value is only ever compared with
     /// itself: what something was checked under, against what it is now.
     pub fn access_epoch(&self) -> i64 {
-        self.epoch.load(Ordering::Acquire)
+        self.epochs.access.load(Ordering::Acquire)
+    }
+
+    /// The content epoch (migration 0008: it moves with every change to a version but its
+    /// processing progress, an asset or a project) as of this process's last commit, published
+    /// as [`Store::access_epoch`] is.
+    pub fn content_epoch(&self) -> i64 {
+        self.epochs.content.load(Ordering::Acquire)
     }
 
     /// Wakes when a write transaction of this process commits. (Other processes' writes are
