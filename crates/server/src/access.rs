@@ -116,9 +116,9 @@ pub type KnownVersions = crate::recent::Recent<(VersionId, UserId), Arc<ReachedV
 /// [`version`], reusing the answer this member got for this version a moment ago if nothing
 /// it depends on has changed since: neither the store's access epoch (memberships, roles, what
 /// a project or asset grants) nor its content epoch (any change to a version, asset or project)
-/// has moved (see [`crate::recent`]). For the requests a
-/// client repeats many times in a row, such as commenting; the writes they lead to check the
-/// version again (a comment's INSERT refuses a version locked or deleted meanwhile).
+/// has moved (see [`crate::recent`]). For the requests a client repeats many times in a row,
+/// such as commenting; the writes they lead to check the version again (a comment's INSERT
+/// refuses a version locked or deleted meanwhile).
 pub async fn version_recent(state: &AppState, p: &Principal, id: VersionId) -> ApiResult<Arc<ReachedVersion>> {
     let key = (id, p.user_id);
     // Read before the version is: a change that lands in between moves them past these values.
