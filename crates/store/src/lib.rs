@@ -190,14 +190,12 @@ impl Writer {
         }
         // The epochs are read in the same round trip, just before COMMIT: with the batch's own
         // changes, and published before anyone in the batch is answered.
-        let sql = if std::mem::take(&mut self.release) {
-            "RELEASE fp_write;
-             SELECT (SELECT n FROM access_epoch WHERE id = 1), (SELECT n FROM content_epoch WHERE id = 1);
-             COMMIT"
-        } else {
-            "SELECT (SELECT n FROM access_epoch WHERE id = 1), (SELECT n FROM content_epoch WHERE id = 1);
-             COMMIT"
-        };
+        macro_rules! commit {
+            () => {
+                "SELECT (SELECT n FROM access_epoch WHERE id = 1), (SELECT n FROM content_epoch WHERE id = 1); COMMIT"
+            };
+        }
+        let sql = if std::mem::take(&mut self.release) { concat!("RELEASE fp_write; ", commit!()) } else { commit!() };
         self.audit_head = None;
         match sqlx::raw_sql(sql).fetch_all(self.conn()).await {
             Ok(rows) => {
@@ -509,10 +507,10 @@ impl Store {
 
     /// The access epoch (see [`events::access_epoch`]: it moves whenever a credential,
     /// membership, role, project or asset that grants access changes) as of this process's last
-    /// commit, read without a query. Every write of this process that moves the epoch has published it here
-    /// before its commit is answered; writes of other processes (`frameproof admin`, another
-    /// node) are seen only by reading the database. The value is only ever compared with
-    /// itself: what something was checked under, against what it is now.
+    /// commit, read without a query. Every write of this process that moves the epoch has
+    /// published it here before its commit is answered; writes of other processes (`frameproof
+    /// admin`, another node) are seen only by reading the database. The value is only ever
+    /// compared with itself: what something was checked under, against what it is now.
     pub fn access_epoch(&self) -> i64 {
         self.epochs.access.load(Ordering::Acquire)
     }
