@@ -446,8 +446,8 @@ impl Store {
         // Every write runs in a savepoint of its own (see [`WriteTx`]), so SQLite copies each
         // page a write changes into a sub-journal first, to be able to undo that write alone.
         // In a temporary file (the default) that is a pwrite per page, per write; in memory it
-        // is a copy. A sub-journal lives only until its batch commits, and holds the pages one
-        // write touched.
+        // is a copy. It is emptied when the write's savepoint is released, so it never holds
+        // more than the pages one write changed.
         let writer_opts = opts
             .clone()
             .pragma("temp_store", "memory")
@@ -877,8 +877,8 @@ mod tests {
     async fn under_writes_that_never_pause_the_wal_still_starts_over() {
         // With writers always queued, a batch is always open and the checkpointer never finds
         // the WAL fully copied in between two: it must make that moment (every
-        // CHECKPOINT_AT_LEAST_EVERY) for the WAL to start over instead of growing for as long
-        // as the writes go on.
+        // WAL_START_OVER_EVERY) for the WAL to start over instead of growing for as long as the
+        // writes go on.
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open_in(dir.path()).await.unwrap();
         let mut tx = s.begin().await.unwrap();
