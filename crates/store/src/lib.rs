@@ -667,12 +667,7 @@ async fn checkpointer(
                 break;
             }
             if first.elapsed() >= WAL_START_OVER_EVERY {
-                let Some(writer) = writer.upgrade() else { return };
-                let mut w = writer.lock().await;
-                if w.conn.is_none() {
-                    return;
-                }
-                w.commit_batch(&changes).await;
+                let Some(_writer) = commit_open_batch(&writer, &changes).await else { return };
                 checkpoint(c).await;
                 break;
             }
@@ -692,13 +687,22 @@ async fn checkpoint(c: &mut SqliteConnection) {
 async fn flusher(writer: Weak<Mutex<Writer>>, flush: Arc<Notify>, changes: watch::Sender<u64>) {
     loop {
         flush.notified().await;
-        let Some(writer) = writer.upgrade() else { return };
-        let mut w = writer.lock().await;
-        if w.conn.is_none() {
+        if commit_open_batch(&writer, &changes).await.is_none() {
             return;
         }
-        w.commit_batch(&changes).await;
     }
+}
+
+/// Takes the writer and commits its open batch, if any; answers the writer, still held, or
+/// `None` once the store is closed or dropped.
+async fn commit_open_batch(
+    writer: &Weak<Mutex<Writer>>,
+    changes: &watch::Sender<u64>,
+) -> Option<OwnedMutexGuard<Writer>> {
+    let mut w = writer.upgrade()?.lock_owned().await;
+    w.conn.as_ref()?;
+    w.commit_batch(changes).await;
+    Some(w)
 }
 
 #[cfg(test)]
