@@ -4,6 +4,9 @@
 //! [`probe`] runs `ffprobe -show_format -show_streams -count_packets` and [`parse`] turns its JSON
 //! into a [`Probe`]. `-count_packets` reads every packet without decoding, which gives an exact
 //! frame count cheaply (`nb_read_packets`); the container's `nb_frames` is only a fallback.
+//! In MP4 and QuickTime files an edit list may hide packets (the pre-roll a stream-copy cut keeps
+//! before its cut point): there a second pass lists each video packet's flags, and the count is
+//! the packets without the discard flag, which is what a decoder presents ([`count_shown`]).
 //!
 //! Playlists and sequences are refused twice: by sniffing the first bytes before ffprobe opens
 //! anything (an uploaded `.m3u8` would otherwise make ffprobe open the files it lists), and by the
@@ -19,7 +22,7 @@ use frameproof_domain::FrameRate;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
 
-use crate::process::{ProcessError, Program, Tools};
+use crate::process::{Lane, ProcessError, Program, StdoutSink, Tools};
 
 /// Largest accepted width or height.
 pub const MAX_DIMENSION: u32 = 16_384;
@@ -88,8 +91,9 @@ pub struct VideoInfo {
     pub avg_frame_rate: Option<FrameRate>,
     /// Variable frame rate: the two rates above differ by more than rounding.
     pub vfr: bool,
-    /// Exact frame count: packets read, unless edit-list pre-roll makes the packets over-count
-    /// (then the count the stream duration implies); else the container's `nb_frames`.
+    /// Exact frame count: the frames a decoder presents. [`probe`] counts the packets an edit
+    /// list does not hide in MP4 and QuickTime files, and every packet read elsewhere; [`parse`]
+    /// alone knows only the packets read, else the container's `nb_frames`.
     pub frame_count: Option<u64>,
     pub start_time_us: i64,
     /// How long after the file's earliest stream the first picture comes (sound before
@@ -251,7 +255,100 @@ pub async fn probe(tools: &Tools, path: &Path) -> Result<Probe, ProbeError> {
                 other => ProbeError::Run(other),
             }
         })?;
-    parse(&output.stdout)
+    let mut probe = parse(&output.stdout)?;
+    if has_edit_lists(&probe.format_name)
+        && let Some(video) = probe.video.as_mut()
+        && !video.vfr
+        && probe.kind == MediaKind::Video
+    {
+        let shown = count_shown(tools, path, video.index, probe_timeout(metadata.len())).await?;
+        if shown == 0 {
+            return Err(ProbeError::refused("the video stream has no frames"));
+        }
+        video.frame_count = Some(shown);
+    }
+    Ok(probe)
+}
+
+/// Whether the demuxer applies edit lists (MP4, QuickTime and their kin).
+fn has_edit_lists(format_name: &str) -> bool {
+    format_name.split(',').any(|name| name == "mov" || name == "mp4")
+}
+
+/// The ffprobe arguments that print the flags of every packet of stream `index`, one line each.
+pub fn shown_packets_args(path: &Path, index: u32) -> Vec<OsString> {
+    let mut args: Vec<OsString> = ["-v", "error", "-select_streams"].into_iter().map(OsString::from).collect();
+    args.push(OsString::from(index.to_string()));
+    args.extend(
+        ["-show_entries", "packet=flags", "-of", "csv=p=0", "-protocol_whitelist", "file,pipe"]
+            .into_iter()
+            .map(OsString::from),
+    );
+    args.push(file_url(path));
+    args
+}
+
+/// How many packets of stream `index` a decoder presents: those an edit list does not mark
+/// `D` (discard). A stream-copy cut keeps the packets from the keyframe before its cut point,
+/// and ffprobe's packet count (and the header's `nb_frames`) include them; rounding the duration
+/// is no better (5.209 s at 23.976 rounds to 125 where 122 frames are shown). Reads packets
+/// without decoding, streamed: memory stays bounded however long the file.
+pub async fn count_shown(tools: &Tools, path: &Path, index: u32, timeout: Duration) -> Result<u64, ProbeError> {
+    let mut counter = ShownCounter::default();
+    let mut on_chunk = |chunk: &[u8]| counter.push(chunk);
+    tools
+        .run_with(
+            Lane::Quick,
+            Program::Ffprobe,
+            &shown_packets_args(path, index),
+            timeout,
+            StdoutSink::Chunks(&mut on_chunk),
+        )
+        .await
+        .map_err(|error| match error {
+            ProcessError::Failed { stderr_tail, .. } => ProbeError::Unreadable { detail: last_line(&stderr_tail) },
+            other => ProbeError::Run(other),
+        })?;
+    Ok(counter.finish())
+}
+
+/// Counts the lines of `flags` output that carry no `D`, across chunk boundaries.
+#[derive(Default)]
+pub struct ShownCounter {
+    shown: u64,
+    in_line: bool,
+    discarded: bool,
+}
+
+impl ShownCounter {
+    /// Feeds the next bytes of ffprobe's output.
+    pub fn push(&mut self, chunk: &[u8]) {
+        for &byte in chunk {
+            match byte {
+                b'\n' => self.end_line(),
+                b'\r' | b' ' => {}
+                b'D' => {
+                    self.in_line = true;
+                    self.discarded = true;
+                }
+                _ => self.in_line = true,
+            }
+        }
+    }
+
+    /// The count, with a last line that had no newline.
+    pub fn finish(mut self) -> u64 {
+        self.end_line();
+        self.shown
+    }
+
+    fn end_line(&mut self) {
+        if self.in_line && !self.discarded {
+            self.shown += 1;
+        }
+        self.in_line = false;
+        self.discarded = false;
+    }
 }
 
 /// The last non-empty line of ffmpeg's stderr, without the file name it usually repeats.
@@ -359,7 +456,7 @@ pub fn parse(json: &[u8]) -> Result<Probe, ProbeError> {
         .iter()
         .filter(|s| s.codec_type.as_deref() == Some("video") && !is_cover_art(s))
         .find(|s| s.codec_name.is_some() && s.width.unwrap_or(0) > 0 && s.height.unwrap_or(0) > 0)
-        .map(|s| video_info(s, &format_name, file_timecode.clone().or(data_timecode.clone())))
+        .map(|s| video_info(s, file_timecode.clone().or(data_timecode.clone())))
         .transpose()?
         .map(|mut video| {
             // ffmpeg counts input time from the file's start (its earliest stream).
@@ -400,7 +497,7 @@ fn is_cover_art(stream: &RawStream) -> bool {
     stream.disposition.get("attached_pic").and_then(serde_json::Value::as_i64) == Some(1)
 }
 
-fn video_info(s: &RawStream, format_name: &str, fallback_timecode: Option<String>) -> Result<VideoInfo, ProbeError> {
+fn video_info(s: &RawStream, fallback_timecode: Option<String>) -> Result<VideoInfo, ProbeError> {
     let (width, height) = (s.width.unwrap_or(0), s.height.unwrap_or(0));
     if width > MAX_DIMENSION || height > MAX_DIMENSION || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(ProbeError::refused(format!(
@@ -431,16 +528,9 @@ fn video_info(s: &RawStream, format_name: &str, fallback_timecode: Option<String
             "the file is incomplete: its index lists {listed} frames but only {read} can be read"
         )));
     }
-    let edit_lists = format_name.split(',').any(|name| name == "mov" || name == "mp4");
-    let frame_count = match (packets.or(header_frames), r_frame_rate, duration_us) {
-        // A stream-copy cut keeps the packets before its first shown frame and hides them with an
-        // edit list: more packets than the duration has room for means pre-roll, and the
-        // duration is then the better count. (ffmpeg 5.1: 599 packets, 554 shown, 18.487 s.)
-        (Some(count), Some(rate), Some(us)) if edit_lists && !vfr && count > rate.frames_in_micros(us) + 1 => {
-            Some(rate.frames_in_micros(us))
-        }
-        (count, _, _) => count,
-    };
+    // In MP4 and QuickTime files this may still count edit-list pre-roll; `probe` replaces it
+    // with the packets a decoder presents.
+    let frame_count = packets.or(header_frames);
     let color_transfer = known(&s.color_transfer);
     let hdr = matches!(color_transfer.as_deref(), Some("smpte2084" | "arib-std-b67"));
     let field_order = known(&s.field_order);

@@ -185,14 +185,27 @@ fn a_cut_short_file_is_refused() {
 }
 
 #[test]
-fn edit_list_preroll_does_not_inflate_the_frame_count() {
-    // A stream-copy cut: 599 packets, 554 shown, 18.487 s (measured with ffmpeg 5.1).
+fn parse_alone_counts_packets_read_even_with_an_edit_list() {
+    // The parser cannot see an edit list; `probe` replaces this count with the shown packets.
     let json = edited("h264_29.97_tc.json", |j| {
-        j["streams"][0]["nb_read_packets"] = "599".into();
-        j["streams"][0]["nb_frames"] = "599".into();
-        j["streams"][0]["duration"] = "18.487000".into();
+        j["streams"][0]["nb_read_packets"] = "154".into();
+        j["streams"][0]["nb_frames"] = "154".into();
+        j["streams"][0]["duration"] = "5.209000".into();
     });
-    assert_eq!(probe::parse(&json).unwrap().video.unwrap().frame_count, Some(554));
+    assert_eq!(probe::parse(&json).unwrap().video.unwrap().frame_count, Some(154));
+}
+
+#[test]
+fn shown_packets_are_those_without_the_discard_flag_across_chunks() {
+    // ffprobe -show_entries packet=flags -of csv=p=0 on a stream-copy cut (ffmpeg 5.1).
+    let output = b"KD\n_D\n_D\nK_\n__\n__\r\nK__\n_D_\n__";
+    for split in 0..output.len() {
+        let mut counter = probe::ShownCounter::default();
+        counter.push(&output[..split]);
+        counter.push(&output[split..]);
+        assert_eq!(counter.finish(), 5, "split at {split}");
+    }
+    assert_eq!(probe::ShownCounter::default().finish(), 0);
 }
 
 #[test]

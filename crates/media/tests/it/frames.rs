@@ -8,7 +8,7 @@ use frameproof_media::{
     Expectation, MediaKind, Tools, extract_frame, probe, proxy_args, rungs, transcode, verify_proxy,
 };
 
-use crate::kit::{barcode_clip, ffmpeg, path_str, read_barcodes, tools};
+use crate::kit::{barcode_clip, ffmpeg, first_edit_media_time, packets_read, path_str, read_barcodes, tools};
 
 /// Makes and verifies the first proxy of `source`; returns it with its rate and frame count.
 async fn make_proxy(tools: &Tools, dir: &Path, source: &Path) -> (std::path::PathBuf, FrameRate, u64) {
@@ -113,6 +113,73 @@ async fn proxy_and_stills_are_frame_exact_at_29_97_drop_frame() {
 #[tokio::test]
 async fn proxy_and_stills_are_frame_exact_at_59_94() {
     constant_rate_round_trip("60000/1001", &[]).await;
+}
+
+/// Cuts `seconds` from `start` out of a barcode clip with stream copy (what editors and phones
+/// do: the cut keeps the packets from the keyframe before `start` and hides them with an edit
+/// list), then checks that the probe counts the frames a player shows, that the proxy holds
+/// exactly those frames in order, and that stills 0, 1, middle and last are the cut's own.
+async fn stream_copy_cut_round_trip(rate: &str, name: &str, start: &str, seconds: &str, audio: bool) {
+    let tools = tools();
+    let dir = tempfile::tempdir().unwrap();
+    let source = barcode_clip(&tools, dir.path(), "long.mp4", rate, "6", &["-g", "48"]).await;
+    let source = if audio {
+        let with_sound = dir.path().join("long-av.mov");
+        ffmpeg(
+            &tools,
+            &[
+                "-i",
+                path_str(&source),
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:sample_rate=48000:duration=6",
+                "-c:v",
+                "copy",
+                "-c:a",
+                "aac",
+                "-shortest",
+                path_str(&with_sound),
+            ],
+        )
+        .await;
+        with_sound
+    } else {
+        source
+    };
+    let cut = dir.path().join(name);
+    ffmpeg(&tools, &["-ss", start, "-i", path_str(&source), "-t", seconds, "-c", "copy", path_str(&cut)]).await;
+
+    // What a player shows of the cut: the edit list applied.
+    let shown = read_barcodes(&tools, &cut).await;
+    assert!(shown[0] % 48 != 0, "the cut starts between keyframes: {shown:?}");
+    assert_eq!(shown, (shown[0]..shown[0] + shown.len() as u64).collect::<Vec<_>>());
+    assert!(first_edit_media_time(&cut).is_some_and(|t| t > 0), "the cut's edit list starts past 0");
+    assert!(packets_read(&cut) > shown.len() as u64, "the cut keeps hidden pre-roll packets");
+
+    let probed = probe(&tools, &cut).await.unwrap();
+    assert_eq!(probed.video.as_ref().unwrap().frame_count, Some(shown.len() as u64), "{name}");
+    assert_eq!(probed.expected_frames(), Some(shown.len() as u64));
+
+    let (proxy, review_rate, frames) = make_proxy(&tools, dir.path(), &cut).await;
+    assert_eq!(frames, shown.len() as u64);
+    assert_eq!(read_barcodes(&tools, &proxy).await, shown, "proxy frame n is the cut's frame n");
+    let last = frames - 1;
+    for n in [0, 1, frames / 2, last] {
+        let still = still_shows(&tools, dir.path(), &proxy, review_rate, n).await;
+        assert_eq!(still, shown[n as usize], "still {n} of {name}");
+    }
+}
+
+#[tokio::test]
+async fn a_stream_copy_cut_between_keyframes_with_b_frames_is_frame_exact() {
+    // The report's case: `-ss 3.3 -t 5 -c copy` of a 23.976 clip used to fail its frame check.
+    stream_copy_cut_round_trip("24000/1001", "cut.mp4", "3.3", "2.5", false).await;
+}
+
+#[tokio::test]
+async fn a_quicktime_cut_with_sound_whose_edit_starts_past_zero_is_frame_exact() {
+    stream_copy_cut_round_trip("25", "cut.mov", "1.3", "1.5", true).await;
 }
 
 #[tokio::test]

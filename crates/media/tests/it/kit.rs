@@ -98,3 +98,39 @@ fn decode_barcode(gray: &[u8]) -> u64 {
 pub async fn gray_pixels(tools: &Tools, image: &Path) -> Vec<u8> {
     ffmpeg(tools, &["-i", path_str(image), "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]).await
 }
+
+/// The media time (in the track's time scale) where the first non-empty edit of the first
+/// `elst` box in `file` starts: what a player skips of that track. `None` without an edit list.
+pub fn first_edit_media_time(file: &Path) -> Option<i64> {
+    let bytes = std::fs::read(file).expect("read");
+    let at = bytes.windows(4).position(|w| w == b"elst")? + 4;
+    let version = bytes[at];
+    let count = u32::from_be_bytes(bytes[at + 4..at + 8].try_into().unwrap());
+    let mut entry = at + 8;
+    for _ in 0..count {
+        let media_time = if version == 1 {
+            let t = i64::from_be_bytes(bytes[entry + 8..entry + 16].try_into().unwrap());
+            entry += 20;
+            t
+        } else {
+            let t = i64::from(i32::from_be_bytes(bytes[entry + 4..entry + 8].try_into().unwrap()));
+            entry += 12;
+            t
+        };
+        if media_time != -1 {
+            return Some(media_time);
+        }
+    }
+    None
+}
+
+/// Every video packet of `file`, hidden or not (`ffprobe -count_packets`).
+pub fn packets_read(file: &Path) -> u64 {
+    let out = std::process::Command::new("/usr/bin/ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries", "stream=nb_read_packets"])
+        .args(["-of", "csv=p=0"])
+        .arg(file)
+        .output()
+        .expect("ffprobe");
+    String::from_utf8(out.stdout).unwrap().trim().parse().unwrap()
+}
