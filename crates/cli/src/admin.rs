@@ -200,7 +200,7 @@ pub async fn run(config_path: Option<&Path>, cmd: AdminCommand) -> Result<()> {
             accounts::set_password(&mut tx, user.id, &hash, now).await?;
             let n = accounts::revoke_user_sessions(&mut tx, user.id, None, now).await?;
             // A reset also lifts a sign-in lockout on the account.
-            accounts::clear_login_failures(&mut tx, &format!("account:{email}")).await?;
+            accounts::clear_account_login_failures(&mut tx, &email).await?;
             tx.commit().await?;
             eprintln!("password of {email} reset; {n} session(s) signed out");
             Ok(())

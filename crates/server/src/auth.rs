@@ -101,6 +101,30 @@ pub fn clear_cookie(state: &AppState) -> String {
     session_cookie(state, "", 0)
 }
 
+/// The known-device cookie's name (`__Secure-` prefixed over https). It is sent only to the
+/// sign-in routes and tells [`crate::app::accounts::login`] that this browser signed in before.
+pub fn device_cookie_name(state: &AppState) -> &'static str {
+    if state.config().https() { "__Secure-fp_device" } else { "fp_device" }
+}
+
+/// How long a browser stays known after its last sign-in (browsers cap cookies at 400 days).
+pub const DEVICE_COOKIE_DAYS: i64 = 400;
+
+/// A `Set-Cookie` value carrying a new known-device token.
+pub fn device_cookie(state: &AppState, token: &str) -> String {
+    let secure = if state.config().https() { "; Secure" } else { "" };
+    format!(
+        "{}={token}; Path=/api/v1/auth; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        device_cookie_name(state),
+        DEVICE_COOKIE_DAYS * 86_400
+    )
+}
+
+/// The value of cookie `name` in the request, if sent.
+pub fn request_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    cookie_value(headers, name)
+}
+
 fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)

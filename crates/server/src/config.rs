@@ -67,9 +67,18 @@ pub struct LimitsConfig {
     pub invite_lifetime_hours: i64,
     /// Soft-deleted projects, folders and assets can be restored for this many days.
     pub trash_retention_days: i64,
-    /// Failed sign-ins counted per account within the window before sign-in is refused.
+    /// Failed sign-ins for one account from one client address (or one known device) within the
+    /// window before that address is refused for the account (429), even the right password;
+    /// repeated bursts back off exponentially.
+    pub login_failures_per_account_and_ip: i64,
+    /// Failed sign-ins for one account within the window, from anywhere, past which sign-in
+    /// to it is slowed, not refused: one try per `login_slow_interval_secs` from addresses and
+    /// browsers it has not signed in from; known devices go on as before.
     pub login_failures_per_account: i64,
-    /// Failed sign-ins counted per client address within the window before sign-in is refused.
+    /// Once an account is past its ceiling, at most one try from an unknown device this often.
+    pub login_slow_interval_secs: i64,
+    /// Failed sign-ins counted per client address (all accounts) within the window before that
+    /// address is refused (429); repeated bursts back off exponentially.
     pub login_failures_per_ip: i64,
     /// The window for counting failed sign-ins, in seconds.
     pub login_failure_window_secs: i64,
@@ -99,7 +108,9 @@ impl Default for LimitsConfig {
             session_idle_hours: 24 * 14,
             invite_lifetime_hours: 24 * 7,
             trash_retention_days: 30,
-            login_failures_per_account: 10,
+            login_failures_per_account_and_ip: 5,
+            login_failures_per_account: 20,
+            login_slow_interval_secs: 10,
             login_failures_per_ip: 50,
             login_failure_window_secs: 15 * 60,
             max_upload_bytes: 256 * 1024 * 1024 * 1024,
@@ -191,7 +202,9 @@ impl Config {
             ("limits.session_idle_hours", l.session_idle_hours),
             ("limits.invite_lifetime_hours", l.invite_lifetime_hours),
             ("limits.trash_retention_days", l.trash_retention_days),
+            ("limits.login_failures_per_account_and_ip", l.login_failures_per_account_and_ip),
             ("limits.login_failures_per_account", l.login_failures_per_account),
+            ("limits.login_slow_interval_secs", l.login_slow_interval_secs),
             ("limits.login_failures_per_ip", l.login_failures_per_ip),
             ("limits.login_failure_window_secs", l.login_failure_window_secs),
             ("limits.max_upload_bytes", l.max_upload_bytes),

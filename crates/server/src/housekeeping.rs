@@ -1,5 +1,5 @@
-//! Background housekeeping: empties the trash past its retention and forgets old sign-in
-//! failures, and signs the audit chain's head when it has grown for an hour. Runs at start and then every few minutes until the server stops.
+//! Background housekeeping: empties the trash past its retention, forgets old sign-in
+//! failures and devices unseen for longer than their cookie lives, and signs the audit chain's head when it has grown for an hour. Runs at start and then every few minutes until the server stops.
 
 use std::time::Duration;
 
@@ -33,6 +33,8 @@ pub async fn run_once(state: &AppState) -> Result<u64, frameproof_store::StoreEr
     // Share-link password failures back off over an hour, so keep at least that much.
     let keep_ms = (limits.login_failure_window_secs * 1000).max(3_600_000);
     accounts::prune_login_failures(&mut tx, now - keep_ms).await?;
+    // A device unseen for as long as its cookie lives is a stranger again.
+    accounts::prune_known_devices(&mut tx, now - crate::auth::DEVICE_COOKIE_DAYS * 86_400_000).await?;
     // Sent mail holds working links in clear: keep it an hour for operators, no longer.
     frameproof_store::mail::prune_sent(&mut tx, now - 3_600_000).await?;
     tx.commit().await?;

@@ -300,9 +300,64 @@ pub async fn clear_login_failures(c: &mut Conn, key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Forgets an account's failed sign-ins: its own count and those of every (account, address)
+/// pair (`admin reset-password` lifts a lock-out this way). Per-address and per-device counts
+/// stay: they are not the account's.
+pub async fn clear_account_login_failures(c: &mut Conn, email: &str) -> Result<()> {
+    let pair_prefix = format!("login-pair:{email}|");
+    sqlx::query("DELETE FROM login_failures WHERE scope_key = $1 OR substr(scope_key, 1, length($2)) = $2")
+        .bind(format!("login-account:{email}"))
+        .bind(pair_prefix)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 /// Drops failure rows older than `before` (housekeeping).
 pub async fn prune_login_failures(c: &mut Conn, before: i64) -> Result<u64> {
     let r = sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(before).execute(c).await?;
+    Ok(r.rows_affected())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Known devices
+
+/// Whether the device whose cookie hashes to `hash` has signed in to `user` before; marks it
+/// seen when it has.
+pub async fn touch_known_device(c: &mut Conn, hash: &[u8], user: UserId, now: i64) -> Result<bool> {
+    let r = sqlx::query("UPDATE known_devices SET last_seen_at = $3 WHERE token_hash = $1 AND user_id = $2")
+        .bind(hash)
+        .bind(user.0)
+        .bind(now)
+        .execute(c)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Whether the device whose cookie hashes to `hash` has signed in to `user` before (reads only).
+pub async fn is_known_device(c: &mut Conn, hash: &[u8], user: UserId) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE token_hash = $1 AND user_id = $2")
+        .bind(hash)
+        .bind(user.0)
+        .fetch_one(c)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Remembers a device that just signed in to `user`.
+pub async fn insert_known_device(c: &mut Conn, hash: &[u8], user: UserId, now: i64) -> Result<()> {
+    sqlx::query("INSERT INTO known_devices (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
+        .bind(hash)
+        .bind(user.0)
+        .bind(now)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Forgets devices not seen since `before` (housekeeping).
+pub async fn prune_known_devices(c: &mut Conn, before: i64) -> Result<u64> {
+    let r = sqlx::query("DELETE FROM known_devices WHERE last_seen_at < $1").bind(before).execute(c).await?;
     Ok(r.rows_affected())
 }
 

@@ -173,3 +173,30 @@ async fn an_idle_server_stays_idle() {
     // 100 ticks a second on Linux: an idle server polls a little, it does not spin.
     assert!(used < 30, "an idle server used {used} CPU ticks in 3 s");
 }
+
+#[tokio::test]
+async fn reset_password_lifts_a_sign_in_lock_out_from_the_address_that_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    provision(dir.path());
+    let srv = Served::start(dir.path(), &[]);
+    let login = |password: &'static str| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/auth/login", srv.url))
+            .json(&json!({"email": "owner@example.com", "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login("not the password").await.unwrap().status(), 401);
+    }
+    let r = login(PASSWORD).await.unwrap();
+    assert_eq!(r.status(), 429, "this address guessed too often: even the right password waits");
+    let out = run(
+        &["admin", "reset-password", "--data-dir", d, "--email", "owner@example.com", "--password-stdin"],
+        "a whole new password\n",
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let r = login("a whole new password").await.unwrap();
+    assert_eq!(r.status(), 200, "the reset forgot the account's failures");
+}

@@ -6,7 +6,7 @@ use frameproof_store::{Conn, workspaces};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::new_uuid;
+use super::{new_uuid, throttle};
 use crate::auth::{self, API_TOKEN_PREFIX, Credential, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Actor, EventScope, record};
@@ -18,6 +18,8 @@ use crate::state::AppState;
 pub struct ClientInfo {
     pub ip: Option<std::net::IpAddr>,
     pub user_agent: String,
+    /// The browser's known-device cookie, when it sent one (see [`login`]).
+    pub device: Option<String>,
 }
 
 impl ClientInfo {
@@ -141,31 +143,62 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// Refuses with 429 when `key` has had `limit` failures within the window.
-async fn check_failures(state: &AppState, c: &mut Conn, key: &str, limit: i64) -> ApiResult<()> {
-    let now = state.now().0;
-    let window_ms = state.config().limits.login_failure_window_secs * 1000;
-    let (n, oldest) = accounts::login_failures_since(c, key, now - window_ms).await?;
-    if n >= limit {
-        let wait_ms = oldest.map(|o| o + window_ms - now).unwrap_or(window_ms).max(1000);
-        return Err(ApiError::too_many_attempts(u64::try_from(wait_ms / 1000).unwrap_or(1)));
-    }
-    Ok(())
+/// What a successful sign-in hands the route: the session, and a known-device token to set as
+/// a cookie when this browser had none for the account.
+pub struct SignedIn {
+    pub user: UserView,
+    pub session: OpenedSession,
+    pub new_device: Option<String>,
 }
 
-/// Signs in. A wrong e-mail and a wrong password get the same answer in the same time; repeated
-/// failures per account and per client address are refused for a while, even with the right
-/// password.
-pub async fn login(state: &AppState, req: LoginRequest, client: &ClientInfo) -> ApiResult<(UserView, OpenedSession)> {
+/// Signs in. A wrong e-mail and a wrong password get the same answer in the same time.
+///
+/// Guessing is limited three ways, all counted in the database (a restart forgets nothing):
+/// - per account and client address (per account and device for a known device): after
+///   `login_failures_per_account_and_ip` failures in the window that address is refused for the
+///   account, even the right password, with a back-off that grows while it keeps failing;
+/// - per client address over all accounts (`login_failures_per_ip`), likewise;
+/// - per account from anywhere: past `login_failures_per_account` failures in the window, tries
+///   from browsers that never signed in to the account are slowed to one per
+///   `login_slow_interval_secs`. A known device (its `fp_device` cookie, set at each successful
+///   sign-in) is never slowed by others' failures, so nobody can keep the owner out by
+///   guessing at their address.
+pub async fn login(state: &AppState, req: LoginRequest, client: &ClientInfo) -> ApiResult<SignedIn> {
     let email = req.email.trim().to_lowercase();
-    let account_key = format!("account:{email}");
-    let ip_key = format!("ip:{}", client.ip_text());
     let limits = &state.config().limits;
-    let user = {
+    let window_ms = limits.login_failure_window_secs * 1000;
+    let now = state.now().0;
+    let account_key = format!("login-account:{email}");
+    let ip_key = format!("login-ip:{}", client.ip_text());
+    let device_hash = client.device.as_deref().filter(|d| !d.is_empty()).map(auth::hash_token);
+    let (user, known_device, pair_key) = {
         let mut c = state.store().reader().await?;
-        check_failures(state, &mut c, &ip_key, limits.login_failures_per_ip).await?;
-        check_failures(state, &mut c, &account_key, limits.login_failures_per_account).await?;
-        accounts::user_by_email(&mut c, &email).await?
+        let user = accounts::user_by_email(&mut c, &email).await?;
+        let known_device = match (&user, &device_hash) {
+            (Some(u), Some(hash)) => accounts::is_known_device(&mut c, hash, u.id).await?,
+            _ => false,
+        };
+        let pair_key = match &device_hash {
+            Some(hash) if known_device => format!("login-device:{}", hex::encode(hash)),
+            _ => format!("login-pair:{email}|{}", client.ip_text()),
+        };
+        let pair = throttle::Rule { attempts: limits.login_failures_per_account_and_ip, window_ms };
+        throttle::refuse_if_backing_off(&mut c, &pair_key, pair, now).await?;
+        if !known_device {
+            let ip = throttle::Rule { attempts: limits.login_failures_per_ip, window_ms };
+            throttle::refuse_if_backing_off(&mut c, &ip_key, ip, now).await?;
+            let interval_ms = limits.login_slow_interval_secs * 1000;
+            throttle::refuse_if_too_soon(
+                &mut c,
+                &account_key,
+                limits.login_failures_per_account,
+                window_ms,
+                interval_ms,
+                now,
+            )
+            .await?;
+        }
+        (user, known_device, pair_key)
     };
     let ok = auth::verify_password(req.password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let now = state.now().0;
@@ -173,8 +206,11 @@ pub async fn login(state: &AppState, req: LoginRequest, client: &ClientInfo) -> 
     let user = match (ok, user) {
         (true, Some(u)) => u,
         _ => {
+            accounts::record_login_failure(&mut tx, &pair_key, now).await?;
             accounts::record_login_failure(&mut tx, &account_key, now).await?;
-            accounts::record_login_failure(&mut tx, &ip_key, now).await?;
+            if !known_device {
+                accounts::record_login_failure(&mut tx, &ip_key, now).await?;
+            }
             tx.commit().await?;
             return Err(ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
@@ -183,10 +219,19 @@ pub async fn login(state: &AppState, req: LoginRequest, client: &ClientInfo) -> 
             ));
         }
     };
-    accounts::clear_login_failures(&mut tx, &account_key).await?;
+    // The account's own count is left to age out: a success says nothing about the others.
+    accounts::clear_login_failures(&mut tx, &pair_key).await?;
+    let new_device = match &device_hash {
+        Some(hash) if known_device && accounts::touch_known_device(&mut tx, hash, user.id, now).await? => None,
+        _ => {
+            let token = auth::new_secret();
+            accounts::insert_known_device(&mut tx, &auth::hash_token(&token), user.id, now).await?;
+            Some(token)
+        }
+    };
     let session = open_session_in(state, &mut tx, user.id, client).await?;
     tx.commit().await?;
-    Ok((UserView::from(&user), session))
+    Ok(SignedIn { user: UserView::from(&user), session, new_device })
 }
 
 /// Ends the caller's session (API tokens are revoked through the tokens routes).

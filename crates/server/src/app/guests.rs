@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::accounts::ClientInfo;
-use super::new_uuid;
 use super::shares::Permissions;
+use super::{new_uuid, throttle};
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::guests::{self, Guest, link_not_found};
@@ -95,28 +95,14 @@ pub struct LinkPreview {
     pub verification_pending: bool,
 }
 
-/// Refuses with 429 when `key` failed too often: `attempts` in the window, or (back-off) twice
-/// that within an hour, then waiting twice as long for every further `attempts` failures.
+/// Refuses with 429 when `key` failed too often (see [`throttle::refuse_if_backing_off`]).
 async fn check_attempts(state: &AppState, c: &mut Conn, key: &str) -> ApiResult<()> {
-    let now = state.now().0;
     let limits = &state.config().limits;
-    let window = limits.share_password_window_secs * 1000;
-    let n = limits.share_password_attempts;
-    let (recent, oldest) = accounts::login_failures_since(c, key, now - window).await?;
-    if recent >= n {
-        let wait = oldest.map(|o| o + window - now).unwrap_or(window).max(1000);
-        return Err(ApiError::too_many_attempts(u64::try_from(wait / 1000).unwrap_or(1)));
-    }
-    let (hour, _) = accounts::login_failures_since(c, key, now - 3_600_000).await?;
-    if hour >= 2 * n {
-        let last = accounts::last_login_failure(c, key).await?.unwrap_or(now);
-        let doublings = u32::try_from((hour / n - 1).clamp(0, 6)).unwrap_or(6);
-        let backoff = (window << doublings).min(3_600_000);
-        if now < last + backoff {
-            return Err(ApiError::too_many_attempts(u64::try_from((last + backoff - now) / 1000).unwrap_or(1).max(1)));
-        }
-    }
-    Ok(())
+    let rule = throttle::Rule {
+        attempts: limits.share_password_attempts,
+        window_ms: limits.share_password_window_secs * 1000,
+    };
+    throttle::refuse_if_backing_off(c, key, rule, state.now().0).await
 }
 
 async fn live_link(c: &mut Conn, token: &str, now: i64) -> ApiResult<LinkRow> {

@@ -11,6 +11,7 @@ pub mod interchange;
 pub mod projects;
 pub mod review;
 pub mod shares;
+pub mod throttle;
 pub mod uploads;
 pub mod versions;
 pub mod workspaces;

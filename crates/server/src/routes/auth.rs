@@ -5,14 +5,16 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::header::{SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
-use axum::response::IntoResponse;
+use axum::response::{AppendHeaders, IntoResponse};
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::accounts::{self, ClientInfo, LoginRequest, SetupRequest, Welcome};
 use crate::app::workspaces::{self, AcceptInvite, InvitePreview, InviteToken};
-use crate::auth::{Principal, clear_cookie, client_ip, session_cookie};
+use crate::auth::{
+    Principal, clear_cookie, client_ip, device_cookie, device_cookie_name, request_cookie, session_cookie,
+};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::model::UserView;
@@ -34,6 +36,7 @@ impl FromRequestParts<AppState> for ClientInfo {
         Ok(ClientInfo {
             ip: client_ip(state, parts),
             user_agent: parts.headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned(),
+            device: request_cookie(&parts.headers, device_cookie_name(state)).map(str::to_owned),
         })
     }
 }
@@ -68,7 +71,10 @@ pub async fn setup(
     ))
 }
 
-/// Signs in with e-mail and password; sets the session cookie.
+/// Signs in with e-mail and password; sets the session cookie, and a known-device cookie (sent
+/// only to `/api/v1/auth`) that keeps this browser able to sign in while others guess at the
+/// account. Failed tries are limited per account and address, per address, and (slowed, not
+/// shut) per account: see docs/operations.md.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginRequest,
     responses((status = 200, body = UserView), (status = 401, description = "invalid-credentials", body = ErrorBody),
         (status = 429, description = "too-many-attempts", body = ErrorBody)))]
@@ -77,8 +83,13 @@ pub async fn login(
     client: ClientInfo,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let (user, session) = accounts::login(&state, req, &client).await?;
-    Ok(([(SET_COOKIE, session_cookie(&state, &session.token, session.max_age_secs))], Json(user)))
+    let signed_in = accounts::login(&state, req, &client).await?;
+    let session = &signed_in.session;
+    let mut cookies = vec![(SET_COOKIE, session_cookie(&state, &session.token, session.max_age_secs))];
+    if let Some(device) = &signed_in.new_device {
+        cookies.push((SET_COOKIE, device_cookie(&state, device)));
+    }
+    Ok((AppendHeaders(cookies), Json(signed_in.user)))
 }
 
 /// Ends the current session and clears the cookie.

@@ -24,38 +24,154 @@ async fn wrong_email_and_wrong_password_look_the_same() {
     assert_eq!(anon.get("/api/v1/account").await.0, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn repeated_failures_lock_the_account_for_the_window_even_with_the_right_password() {
-    let srv = TestServer::start_with(|c| {
-        c.limits.login_failures_per_account = 3;
-        c.limits.login_failure_window_secs = 60;
-    })
-    .await;
-    srv.owner().await;
-    let anon = Api::browser(&srv.url);
-    for _ in 0..3 {
-        assert_eq!(
-            anon.post("/api/v1/auth/login", json!({"email": "owner@example.com", "password": "nope nope nope"}))
-                .await
-                .0,
-            StatusCode::UNAUTHORIZED
-        );
+/// A browser-like client that says it comes from `ip` (the server trusts X-Forwarded-For here).
+struct From {
+    api: Api,
+    ip: &'static str,
+}
+
+impl From {
+    fn new(srv: &TestServer, ip: &'static str) -> Self {
+        From { api: Api::browser(&srv.url), ip }
     }
-    let resp = anon
+
+    async fn login(&self, password: &str) -> reqwest::Response {
+        self.api
+            .request(reqwest::Method::POST, "/api/v1/auth/login")
+            .header("x-forwarded-for", self.ip)
+            .json(&json!({"email": "owner@example.com", "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn status(&self, password: &str) -> StatusCode {
+        self.login(password).await.status()
+    }
+}
+
+const WRONG: &str = "nope nope nope";
+
+fn trusting_proxy(c: &mut frameproof_server::config::Config) {
+    c.server.trust_forwarded_for = true;
+    c.limits.login_failures_per_account_and_ip = 3;
+    c.limits.login_failures_per_account = 6;
+    c.limits.login_slow_interval_secs = 10;
+    c.limits.login_failure_window_secs = 60;
+}
+
+#[tokio::test]
+async fn an_attacker_guessing_from_one_address_stays_refused_but_the_owner_signs_in_from_another() {
+    let srv = TestServer::start_with(trusting_proxy).await;
+    srv.owner().await;
+    let attacker = From::new(&srv, "203.0.113.7");
+    for _ in 0..3 {
+        assert_eq!(attacker.status(WRONG).await, StatusCode::UNAUTHORIZED);
+    }
+    // The attacker's own tries stay refused, even with the right password, and are not counted.
+    for _ in 0..20 {
+        let resp = attacker.login(WRONG).await;
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry), "{retry}");
+        assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["code"], "too-many-attempts");
+    }
+    assert_eq!(attacker.status(PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    // The owner, from a new browser at another address, is not kept out.
+    let owner = From::new(&srv, "198.51.100.20");
+    assert_eq!(owner.status(PASSWORD).await, StatusCode::OK);
+    assert_eq!(owner.api.get_ok("/api/v1/account").await["user"]["email"], "owner@example.com");
+
+    // After the window the attacker may try again, but a second burst backs off for longer.
+    srv.clock.advance_ms(61_000);
+    for _ in 0..3 {
+        assert_eq!(attacker.status(WRONG).await, StatusCode::UNAUTHORIZED);
+    }
+    srv.clock.advance_ms(61_000);
+    assert_eq!(attacker.status(WRONG).await, StatusCode::TOO_MANY_REQUESTS, "doubled back-off");
+    srv.clock.advance_ms(60_000);
+    assert_eq!(attacker.status(WRONG).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn guesses_from_many_addresses_slow_new_browsers_but_never_the_owners_known_one() {
+    let srv = TestServer::start_with(trusting_proxy).await;
+    srv.owner().await;
+    // The owner signed in on this browser once: it is a known device from now on.
+    let owner = From::new(&srv, "198.51.100.20");
+    assert_eq!(owner.status(PASSWORD).await, StatusCode::OK);
+    let resp = owner.login(PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    // A botnet: two failures from each of many addresses, past the account's ceiling of six.
+    let bots = ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"];
+    for ip in bots {
+        let bot = From::new(&srv, ip);
+        for _ in 0..2 {
+            let s = bot.status(WRONG).await;
+            assert!(s == StatusCode::UNAUTHORIZED || s == StatusCode::TOO_MANY_REQUESTS, "{s}");
+        }
+    }
+    // A new browser is slowed to one try per interval, not shut out...
+    let stranger = From::new(&srv, "192.0.2.99");
+    let resp = stranger.login(WRONG).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=10).contains(&retry), "{retry}");
+    srv.clock.advance_ms(10_000);
+    assert_eq!(stranger.status(WRONG).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(stranger.status(WRONG).await, StatusCode::TOO_MANY_REQUESTS);
+    // ...while the owner's known browser signs in at once, from any address.
+    assert_eq!(owner.status(PASSWORD).await, StatusCode::OK);
+    let moved = From { api: owner.api, ip: "192.0.2.1" };
+    assert_eq!(moved.status(PASSWORD).await, StatusCode::OK, "a known device is not held by its address");
+}
+
+#[tokio::test]
+async fn the_known_device_cookie_is_httponly_strict_and_sent_only_to_sign_in() {
+    let srv = TestServer::start().await;
+    srv.owner().await;
+    let resp = Api::anonymous(&srv.url)
         .request(reqwest::Method::POST, "/api/v1/auth/login")
         .json(&json!({"email": "owner@example.com", "password": PASSWORD}))
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=60).contains(&retry), "{retry}");
-    assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["code"], "too-many-attempts");
-    srv.clock.advance_ms(61_000);
-    assert_eq!(
-        anon.post("/api/v1/auth/login", json!({"email": "owner@example.com", "password": PASSWORD})).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(resp.status(), StatusCode::OK);
+    let cookies: Vec<&str> = resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    let device = cookies.iter().find(|c| c.starts_with("fp_device=")).expect("a known-device cookie");
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/api/v1/auth", "Max-Age=34560000"] {
+        assert!(device.contains(part), "{device}");
+    }
+    let token = device.split(';').next().unwrap().trim_start_matches("fp_device=");
+    assert!(token.len() >= 32, "unguessable: {token}");
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_still_counted_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let first = TestServer::start_with(|c| {
+        trusting_proxy(c);
+        c.server.data_dir = path.clone();
+    })
+    .await;
+    first.owner().await;
+    let attacker = From::new(&first, "203.0.113.7");
+    for _ in 0..3 {
+        assert_eq!(attacker.status(WRONG).await, StatusCode::UNAUTHORIZED);
+    }
+    let mut first = first;
+    first.running.take().unwrap().shutdown().await.unwrap();
+
+    let second = TestServer::start_with(|c| {
+        trusting_proxy(c);
+        c.server.data_dir = path.clone();
+    })
+    .await;
+    let attacker = From::new(&second, "203.0.113.7");
+    assert_eq!(attacker.status(PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(From::new(&second, "198.51.100.20").status(PASSWORD).await, StatusCode::OK);
 }
 
 #[tokio::test]

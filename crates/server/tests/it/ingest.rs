@@ -147,6 +147,52 @@ async fn a_video_upload_becomes_a_verified_playable_version() {
     assert!(ws["storage"]["derived_bytes"].as_i64().unwrap() > 0);
 }
 
+/// Frames a decoder presents (`ffprobe -count_frames`: decodes every frame, edit lists applied).
+fn decoded_frames(file: &std::path::Path) -> u64 {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries", "stream=nb_read_frames"])
+        .args(["-of", "csv=p=0"])
+        .arg(file)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_copy_cut_with_hidden_preroll_becomes_ready_with_the_frames_it_shows() {
+    let srv = TestServer::start().await;
+    let (api, project) = owner_with_project(&srv).await;
+    let long = srv.data_dir().join("long.mp4");
+    let cut = srv.data_dir().join("cut.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=24000/1001", "-t", "9"])
+        .args(["-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", "48", "-pix_fmt", "yuv420p"])
+        .arg(&long)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // The command from the report: the cut's edit list hides the pre-roll before 3.3 s.
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-ss", "3.3", "-i"])
+        .arg(&long)
+        .args(["-t", "5", "-c", "copy"])
+        .arg(&cut)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let shown = decoded_frames(&cut);
+
+    let version =
+        upload(&api, project["root_folder_id"].as_str().unwrap(), "cut.mp4", std::fs::read(&cut).unwrap()).await;
+    let v = settled(&api, &version).await;
+    assert_eq!(v["processing_state"], "ready", "{v}");
+    assert_eq!(v["frame_count"].as_u64(), Some(shown));
+    let proxy = v["renditions"].as_array().unwrap().iter().find(|r| r["name"] == "proxy_540p").unwrap();
+    assert_eq!(proxy["frame_count"].as_u64(), Some(shown));
+    let last = format!("/api/v1/versions/{version}/frames/{}.jpg", shown - 1);
+    assert_eq!(api.request(Method::GET, &last).send().await.unwrap().status(), StatusCode::OK);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_files_end_as_failed_versions_with_a_reason() {
     let srv = TestServer::start().await;
