@@ -41,6 +41,10 @@ pub fn receipt(receipt: &Path, file: Option<&Path>, key: &Path) -> Result<String
         field(&["version", "filename"]),
         field(&["lock", "locked_at"]),
     );
+    // The fingerprint a printed approval certificate names, to compare by eye.
+    if let Some(fingerprint) = signer_fingerprint(&keys, &doc) {
+        line.push_str(&format!("; signed by key {fingerprint}"));
+    }
     if let Some(file) = file {
         let mut f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
         let mut hasher = Sha256::new();
@@ -62,6 +66,13 @@ pub fn receipt(receipt: &Path, file: Option<&Path>, key: &Path) -> Result<String
         line.push_str(&format!("; {} matches", file.display()));
     }
     Ok(line)
+}
+
+/// `<kid> (fingerprint 3f2a 9c01 …)` of the key that signed a verified document.
+fn signer_fingerprint(keys: &[PublicKey], doc: &serde_json::Value) -> Option<String> {
+    let kid = doc.pointer("/signature/kid")?.as_str()?;
+    let public = keys.iter().find(|k| k.kid == kid)?.bytes()?;
+    Some(format!("{kid} (fingerprint {})", signing::fingerprint_of(&public)))
 }
 
 /// Walks a data dir's audit chain against its checkpoints, those in the database and those in

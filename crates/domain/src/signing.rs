@@ -3,8 +3,9 @@
 //! A signed document is `{"<body name>": {...}, "signature": {"alg": "Ed25519", "kid": "...",
 //! "value": "<base64>"}}`; the signature covers the body's RFC 8785 canonical form. Public keys
 //! travel as `[{kid, alg: "Ed25519", public_key: base64}]` (`GET /api/v1/keys`, `admin
-//! export-keys`). A key id is the first 16 hex digits of the SHA-256 of the public key, so anyone
-//! can recompute it.
+//! export-keys`). A key's fingerprint is the SHA-256 of its 32 raw public bytes in hex, in groups
+//! of four digits (what a printed approval certificate names, to be compared by eye); its id is
+//! the fingerprint's first 16 digits, so anyone can recompute both.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -38,10 +39,12 @@ impl KeyPair {
 
     /// The public half, as published.
     pub fn public(&self) -> PublicKey {
+        let public = self.key.verifying_key().to_bytes();
         PublicKey {
             kid: self.kid.clone(),
             alg: ALG.to_owned(),
-            public_key: STANDARD.encode(self.key.verifying_key().to_bytes()),
+            public_key: STANDARD.encode(public),
+            fingerprint: fingerprint_of(&public),
         }
     }
 
@@ -69,11 +72,31 @@ pub struct PublicKey {
     pub alg: String,
     /// The 32-byte public key, base64.
     pub public_key: String,
+    /// SHA-256 of the 32 public-key bytes, hex in groups of four digits: the fingerprint printed
+    /// on approval certificates. Informative (verification works from `public_key`; a key file
+    /// without it still reads), but a key file whose fingerprint does not match is refused.
+    #[serde(default)]
+    pub fingerprint: String,
+}
+
+impl PublicKey {
+    /// The 32 key bytes, when `public_key` is well-formed base64 of that length.
+    pub fn bytes(&self) -> Option<[u8; 32]> {
+        STANDARD.decode(&self.public_key).ok()?.try_into().ok()
+    }
 }
 
 /// The key id of a public key.
 pub fn kid_of(public: &[u8; 32]) -> String {
     hex::encode(&Sha256::digest(public)[..8])
+}
+
+/// The fingerprint of a public key: `3f2a 9c01 …`, the 64 hex digits of the SHA-256 of its 32
+/// bytes in 16 groups of four (the key id is its first 16 digits, without the spaces).
+pub fn fingerprint_of(public: &[u8; 32]) -> String {
+    let digits = hex::encode(Sha256::digest(public));
+    let groups: Vec<&str> = (0..digits.len()).step_by(4).filter_map(|i| digits.get(i..i + 4)).collect();
+    groups.join(" ")
 }
 
 /// Why a signature did not verify.
@@ -93,14 +116,15 @@ pub fn verify(keys: &[PublicKey], kid: &str, message: &[u8], signature: &str) ->
     if key.alg != ALG {
         return Err(SignatureError::Malformed(format!("key {kid} is {}, not {ALG}", key.alg)));
     }
-    let public: [u8; 32] = STANDARD
-        .decode(&key.public_key)
-        .ok()
-        .and_then(|b| b.try_into().ok())
+    let public = key
+        .bytes()
         .ok_or_else(|| SignatureError::Malformed(format!("key {kid} is not a 32-byte base64 public key")))?;
     // The key id must be this key's: a file cannot pair a known kid with another key.
     if kid_of(&public) != kid {
         return Err(SignatureError::Malformed(format!("key {kid} does not match its public key")));
+    }
+    if !key.fingerprint.is_empty() && key.fingerprint != fingerprint_of(&public) {
+        return Err(SignatureError::Malformed(format!("key {kid}'s fingerprint does not match its public key")));
     }
     let verifying = VerifyingKey::from_bytes(&public)
         .map_err(|_| SignatureError::Malformed(format!("key {kid} is not a valid Ed25519 key")))?;
@@ -156,5 +180,24 @@ mod tests {
         let mut forged = other.public();
         forged.kid = k.kid().to_owned();
         assert!(matches!(verify_document(&[forged], "receipt", &doc), Err(SignatureError::Malformed(_))));
+        // So is a key listed with another key's fingerprint; one listed without any still works.
+        let mut misprinted = k.public();
+        misprinted.fingerprint = other.public().fingerprint;
+        assert!(matches!(verify_document(&[misprinted], "receipt", &doc), Err(SignatureError::Malformed(_))));
+        let mut bare = k.public();
+        bare.fingerprint.clear();
+        assert!(verify_document(&[bare], "receipt", &doc).is_ok());
+    }
+
+    #[test]
+    fn a_fingerprint_is_the_grouped_sha256_of_the_public_key_and_begins_with_its_id() {
+        let k = KeyPair::from_secret(&[7; 32]);
+        let public = k.public().bytes().unwrap();
+        let fp = fingerprint_of(&public);
+        assert_eq!(fp.len(), 64 + 15);
+        assert_eq!(fp.replace(' ', ""), hex::encode(Sha256::digest(public)));
+        assert!(fp.split(' ').all(|g| g.len() == 4));
+        assert!(fp.replace(' ', "").starts_with(k.kid()));
+        assert_eq!(k.public().fingerprint, fp);
     }
 }

@@ -26,6 +26,7 @@ pub mod recent;
 pub mod routes;
 pub mod state;
 pub mod web;
+pub mod zone;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

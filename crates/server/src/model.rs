@@ -107,6 +107,10 @@ pub struct WorkspaceView {
     /// The caller's role here.
     pub role: Role,
     pub storage: StorageUsage,
+    /// The IANA time zone documents for people (the printable report) write times in;
+    /// `UTC` until an owner or admin sets one. The API's own times stay RFC 3339 UTC.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -118,6 +122,7 @@ impl WorkspaceView {
             name: w.name.clone(),
             role,
             storage: usage(w),
+            time_zone: w.time_zone.clone(),
             created_at: ts(w.created_at),
             updated_at: ts(w.updated_at),
         }
@@ -130,6 +135,8 @@ pub struct WorkspaceEvent {
     pub id: WorkspaceId,
     pub name: String,
     pub storage: StorageUsage,
+    /// The workspace's IANA time zone.
+    pub time_zone: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -140,6 +147,7 @@ impl From<&WorkspaceRow> for WorkspaceEvent {
             id: w.id,
             name: w.name.clone(),
             storage: usage(w),
+            time_zone: w.time_zone.clone(),
             created_at: ts(w.created_at),
             updated_at: ts(w.updated_at),
         }

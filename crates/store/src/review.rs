@@ -83,6 +83,30 @@ pub async fn latest_decisions(c: &mut Conn, version: VersionId) -> Result<Vec<De
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(version.0).fetch_all(c).await?)
 }
 
+/// A guest's decision and when the guest session behind it proved the e-mail (by a mailed code).
+#[derive(Clone, Debug, FromRow)]
+pub struct GuestProofRow {
+    #[sqlx(try_from = "Uuid")]
+    pub decision_id: DecisionId,
+    pub guest_email: String,
+    pub decided_at: i64,
+    /// None once the session is gone (its link deleted); deciding needed the proof all the same.
+    pub verified_at: Option<i64>,
+}
+
+/// Every guest decision on a version with its session's proof, oldest first.
+pub async fn guest_proofs(c: &mut Conn, version: VersionId) -> Result<Vec<GuestProofRow>> {
+    Ok(sqlx::query_as(
+        "SELECT d.id AS decision_id, d.guest_email, d.created_at AS decided_at, s.verified_at
+         FROM decisions d LEFT JOIN guest_sessions s ON s.id = d.guest_session_id
+         WHERE d.version_id = $1 AND d.guest_email IS NOT NULL
+         ORDER BY d.rowid",
+    )
+    .bind(version.0)
+    .fetch_all(c)
+    .await?)
+}
+
 /// Cancels the latest approvals of `users` and `guests` (e-mails) on a version (an unlock): they
 /// must approve again.
 pub async fn cancel_approvals(

@@ -16,11 +16,13 @@ pub struct WorkspaceRow {
     pub quota_bytes: i64,
     pub originals_bytes: i64,
     pub derived_bytes: i64,
+    /// The IANA zone people here read times in (`UTC` until an owner or admin sets one).
+    pub time_zone: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const WS_COLS: &str = "id, name, quota_bytes, originals_bytes, derived_bytes, created_at, updated_at";
+const WS_COLS: &str = "id, name, quota_bytes, originals_bytes, derived_bytes, time_zone, created_at, updated_at";
 
 pub async fn insert_workspace(c: &mut Conn, id: WorkspaceId, name: &str, quota: i64, now: i64) -> Result<()> {
     sqlx::query(
@@ -57,7 +59,8 @@ pub struct MyWorkspaceRow {
 /// The workspaces where `user` is an active member, by name.
 pub async fn workspaces_of(c: &mut Conn, user: UserId) -> Result<Vec<MyWorkspaceRow>> {
     Ok(sqlx::query_as(
-        "SELECT w.id, w.name, w.quota_bytes, w.originals_bytes, w.derived_bytes, w.created_at, w.updated_at, m.role
+        "SELECT w.id, w.name, w.quota_bytes, w.originals_bytes, w.derived_bytes, w.time_zone, w.created_at,
+                w.updated_at, m.role
          FROM workspaces w JOIN workspace_members m ON m.workspace_id = w.id
          WHERE m.user_id = $1 AND m.deactivated_at IS NULL
          ORDER BY w.name_key, w.id",
@@ -91,6 +94,17 @@ pub async fn add_usage(c: &mut Conn, id: WorkspaceId, originals: i64, derived: i
     .bind(derived)
     .execute(c)
     .await?;
+    Ok(())
+}
+
+/// Sets the workspace's time zone (an IANA name the caller has checked).
+pub async fn set_time_zone(c: &mut Conn, id: WorkspaceId, time_zone: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE workspaces SET time_zone = $2, updated_at = $3 WHERE id = $1")
+        .bind(id.0)
+        .bind(time_zone)
+        .bind(now)
+        .execute(c)
+        .await?;
     Ok(())
 }
 

@@ -147,8 +147,10 @@ async fn markers_go_out_and_come_back_and_the_report_prints() {
         "Logo <b>bigger</b>",
         "Fade out sooner",
         "On it",
-        "Locked: approved and sealed",
+        "Status: Approved and locked",
         "Approved",
+        "Approval certificate",
+        "Legal sign-off",
         "Ship it",
         "internal: client asked twice",
     ] {
@@ -156,4 +158,36 @@ async fn markers_go_out_and_come_back_and_the_report_prints() {
     }
     let author_lines = words.lines().filter(|l| l.contains("owner")).count();
     assert!(author_lines >= 3, "each comment names its author:\n{words}");
+
+    // The certificate's own instructions check it: fetch what it names, run the command it
+    // prints, and the fingerprint the command reports is the one on the page.
+    let flat: String = words.split_whitespace().collect();
+    assert!(flat.contains("Lockedbyhandby"), "a manual lock says who locked it:\n{words}");
+    let receipt: Value =
+        c.get(format!("{url}/api/v1/versions/{v1}/receipt")).send().await.unwrap().json().await.unwrap();
+    let kid = receipt["signature"]["kid"].as_str().unwrap().to_owned();
+    let keys = reqwest::get(format!("{url}/api/v1/keys")).await.unwrap().text().await.unwrap();
+    let keys_json: Value = serde_json::from_str(&keys).unwrap();
+    let fingerprint = keys_json.as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).unwrap()["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page_fingerprint: String = fingerprint.split_whitespace().collect();
+    assert!(flat.contains(&page_fingerprint), "the page names the key's fingerprint {fingerprint}:\n{words}");
+    let check = dir.join("check");
+    std::fs::create_dir(&check).unwrap();
+    std::fs::write(check.join("receipt.json"), receipt.to_string()).unwrap();
+    std::fs::write(check.join("keys.json"), keys).unwrap();
+    std::fs::copy(dir.join("a.mov"), check.join("Hero 30s.mov")).unwrap();
+    let command = "frameproof verify receipt.json 'Hero 30s.mov' --key keys.json";
+    assert!(words.contains(command), "the page prints the command {command:?}:\n{words}");
+    let out = std::process::Command::new(crate::kit::BIN)
+        .args(["verify", "receipt.json", "Hero 30s.mov", "--key", "keys.json"])
+        .current_dir(&check)
+        .output()
+        .unwrap();
+    let said = text(&out.stdout);
+    assert!(out.status.success(), "{said}{}", text(&out.stderr));
+    assert!(said.contains(&format!("signed by key {kid} (fingerprint {fingerprint})")), "{said}");
+    assert!(said.contains("Hero 30s.mov matches"), "{said}");
 }

@@ -1,14 +1,12 @@
 //! Review notes out to editing software and back: a version's comments exported as marker files
 //! (Resolve EDL, FCPXML, FCP7 XML, Avid, OTIO, CSV, text, After Effects script), markers imported
-//! as comments (all or nothing, with a dry run), and the printable report.
+//! as comments (all or nothing, with a dry run). The printable report is [`super::report`].
 
-use base64::Engine;
-use frameproof_domain::review::{Annotation, Decision};
 use frameproof_domain::{Action, CommentId, Timestamp, UserId, VersionId, event};
 use frameproof_interchange::{self as ix, ColourBy, ExportOptions, Format, ImportTarget, MarkerState, Sheet};
+use frameproof_store::Conn;
 use frameproof_store::comments::{self, CommentRow, Filter, NewComment};
 use frameproof_store::versions::VersionRow;
-use frameproof_store::{Conn, review as rstore};
 use serde::{Deserialize, Serialize};
 
 use super::comments::CommentView;
@@ -18,7 +16,6 @@ use crate::access::{Grant, require_not_archived};
 use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Actor, EventScope, record};
-use crate::html::escape;
 use crate::state::AppState;
 
 /// The most threads one export or report carries.
@@ -94,7 +91,7 @@ fn state_filter(state: Option<&str>) -> ApiResult<Option<bool>> {
 
 /// The threads (with replies) the caller may see, in frame order: guests and reviewers never get
 /// team-only ones.
-async fn threads(
+pub(super) async fn threads(
     c: &mut Conn,
     v: &VersionRow,
     grant: &Grant,
@@ -296,194 +293,3 @@ pub async fn import(
     }
     Ok(ImportResult { format: format.name().to_owned(), dry_run: q.dry_run, markers: views, created })
 }
-
-// ---------------------------------------------------------------------------------------------
-// The printable report
-
-/// One shape of a drawing as SVG on a 0..1 plane stretched over the still.
-fn svg_shape(s: &frameproof_domain::review::Shape, aspect: f64) -> String {
-    let colour = escape(&s.color);
-    // Widths are given at 1080 lines of picture height; the plane is 1 high.
-    let w = s.width / 1080.0;
-    let pt = |i: usize| s.points.get(i).copied().unwrap_or([0.0, 0.0]);
-    let stroke = format!("fill=\"none\" stroke=\"{colour}\" stroke-width=\"{w:.5}\" stroke-linecap=\"round\"");
-    match s.kind.as_str() {
-        "rect" | "ellipse" => {
-            let ([x0, y0], [x1, y1]) = (pt(0), pt(1));
-            let (x, y, wd, ht) = (x0.min(x1), y0.min(y1), (x1 - x0).abs(), (y1 - y0).abs());
-            if s.kind == "rect" {
-                format!("<rect x=\"{x:.5}\" y=\"{y:.5}\" width=\"{wd:.5}\" height=\"{ht:.5}\" {stroke}/>")
-            } else {
-                format!(
-                    "<ellipse cx=\"{:.5}\" cy=\"{:.5}\" rx=\"{:.5}\" ry=\"{:.5}\" {stroke}/>",
-                    x + wd / 2.0,
-                    y + ht / 2.0,
-                    wd / 2.0,
-                    ht / 2.0
-                )
-            }
-        }
-        "line" | "arrow" => {
-            let ([x0, y0], [x1, y1]) = (pt(0), pt(1));
-            let mut out = format!("<line x1=\"{x0:.5}\" y1=\"{y0:.5}\" x2=\"{x1:.5}\" y2=\"{y1:.5}\" {stroke}/>");
-            if s.kind == "arrow" {
-                // Two short strokes at the head, in screen proportions.
-                let (dx, dy) = ((x1 - x0) * aspect, y1 - y0);
-                let len = (dx * dx + dy * dy).sqrt().max(1e-9);
-                let (ux, uy) = (dx / len, dy / len);
-                let head = 0.04;
-                for sign in [1.0, -1.0] {
-                    let (rx, ry) = (ux * 0.866 - sign * uy * 0.5, sign * ux * 0.5 + uy * 0.866);
-                    let (hx, hy) = (x1 - rx * head / aspect, y1 - ry * head);
-                    out.push_str(&format!(
-                        "<line x1=\"{x1:.5}\" y1=\"{y1:.5}\" x2=\"{hx:.5}\" y2=\"{hy:.5}\" {stroke}/>"
-                    ));
-                }
-            }
-            out
-        }
-        "freehand" => {
-            let pts: Vec<String> = s.points.iter().map(|[x, y]| format!("{x:.5},{y:.5}")).collect();
-            format!("<polyline points=\"{}\" {stroke} stroke-linejoin=\"round\"/>", pts.join(" "))
-        }
-        "text" => {
-            let [x, y] = pt(0);
-            format!(
-                "<text x=\"{x:.5}\" y=\"{y:.5}\" fill=\"{colour}\" font-size=\"0.06\" font-family=\"sans-serif\">{}</text>",
-                escape(s.text.as_deref().unwrap_or(""))
-            )
-        }
-        _ => String::new(),
-    }
-}
-
-fn drawing_svg(a: &Annotation, aspect: f64) -> String {
-    let shapes: String = a.shapes.iter().map(|s| svg_shape(s, aspect)).collect();
-    format!(
-        "<svg class=\"drawing\" viewBox=\"0 0 1 1\" preserveAspectRatio=\"none\" aria-hidden=\"true\">{shapes}</svg>"
-    )
-}
-
-/// The printable report of a version: what a producer sends to legal. Self-contained HTML
-/// (stills embedded) that prints to PDF in a browser (`frameproof export report`).
-pub async fn report(state: &AppState, caller: &Caller, id: VersionId) -> ApiResult<String> {
-    let mut c = state.store().reader().await?;
-    let (v, asset, project, grant) = super::versions::reach_for(&mut c, caller, id).await?;
-    grant.require(Action::Export)?;
-    let (threads, replies) = threads(&mut c, &v, &grant, None, None).await?;
-    let latest = rstore::latest_decisions(&mut c, v.id).await?;
-    let locked_by = match v.locked_by {
-        Some(u) => frameproof_store::accounts::user_by_id(&mut c, UserId(u)).await?.map(|u| u.name),
-        None => None,
-    };
-    drop(c);
-    let views = super::comments::views(&v, &threads, &replies);
-    let aspect = match (v.width, v.height) {
-        (Some(w), Some(h)) if h > 0 => w as f64 / h as f64,
-        _ => 16.0 / 9.0,
-    };
-    let now = Timestamp(state.now().0).to_rfc3339();
-    let title = format!("{} v{} — review report", asset.name, v.number);
-    let mut html = String::new();
-    html.push_str(&format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{REPORT_CSS}</style></head><body>\n",
-        escape(&title)
-    ));
-    html.push_str(&format!(
-        "<header><h1>{}</h1><p class=\"meta\">{} · project {} · file {} · {} comment threads · printed {}</p>\n",
-        escape(&format!("{} v{}", asset.name, v.number)),
-        escape(&v.kind),
-        escape(&project.name),
-        escape(&v.filename),
-        views.len(),
-        escape(&now)
-    ));
-    let lock = if v.locked {
-        format!(
-            "<p class=\"lock locked\">Locked: approved and sealed {}{} ({}). SHA-256 of the original: <code>{}</code></p>",
-            v.locked_at.map(|t| Timestamp(t).to_rfc3339()).map(|t| escape(&t)).unwrap_or_default(),
-            locked_by.map(|n| format!(" by {}", escape(&n))).unwrap_or_default(),
-            escape(v.lock_kind.as_deref().unwrap_or("approvals")),
-            escape(v.locked_sha256.as_deref().or(v.sha256.as_deref()).unwrap_or("—"))
-        )
-    } else {
-        format!("<p class=\"lock\">Not locked. Review status: {}.</p>", escape(&v.review_status))
-    };
-    html.push_str(&lock);
-    html.push_str("<h2>Decisions</h2>\n");
-    if latest.is_empty() {
-        html.push_str("<p>No decisions yet.</p>\n");
-    } else {
-        html.push_str(
-            "<table><thead><tr><th>Who</th><th>Decision</th><th>When</th><th>Note</th></tr></thead><tbody>\n",
-        );
-        for d in &latest {
-            let who =
-                if d.guest_email.is_some() { format!("{} (guest)", d.author_name) } else { d.author_name.clone() };
-            let label = Decision::parse(&d.decision).map_or(d.decision.as_str(), |x| x.label());
-            html.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                escape(&who),
-                escape(label),
-                escape(&Timestamp(d.created_at).to_rfc3339()),
-                escape(&d.note)
-            ));
-        }
-        html.push_str("</tbody></table>\n");
-    }
-    html.push_str("</header>\n<h2>Comments</h2>\n");
-    for t in &views {
-        let at = match (&t.timecode, &t.timecode_out, t.frame, t.frame_out, t.page, t.ms) {
-            (Some(tc), Some(out), Some(f), Some(o), _, _) => format!("{tc} – {out} (frames {f}–{o})"),
-            (Some(tc), None, Some(f), _, _, _) => format!("{tc} (frame {f})"),
-            (_, _, _, _, Some(p), _) => format!("page {p}"),
-            (_, _, _, _, _, Some(ms)) => format!("{:.3} s", ms as f64 / 1000.0),
-            _ => String::from("the whole picture"),
-        };
-        html.push_str("<article>");
-        if v.kind == "video"
-            && let Some(f) = t.frame.and_then(|f| u64::try_from(f).ok())
-            && let Ok(jpeg) = crate::routes::media::still(state, &v, f).await
-        {
-            let data = base64::engine::general_purpose::STANDARD.encode(jpeg);
-            let drawing = t.annotation.as_ref().map(|a| drawing_svg(a, aspect)).unwrap_or_default();
-            html.push_str(&format!(
-                "<figure style=\"aspect-ratio: {aspect:.4}\"><img src=\"data:image/jpeg;base64,{data}\" alt=\"frame {f}\">{drawing}</figure>"
-            ));
-        }
-        let author =
-            if t.author.kind == "guest" { format!("{} (guest)", t.author.name) } else { t.author.name.clone() };
-        html.push_str(&format!(
-            "<div class=\"note\"><p class=\"at\">{}</p><p class=\"by\">{} · {}{}</p><p class=\"body\">{}</p>",
-            escape(&at),
-            escape(&author),
-            escape(&t.created_at.to_rfc3339()),
-            if t.resolved { " · resolved" } else { " · open" },
-            escape(&t.body).replace('\n', "<br>")
-        ));
-        for r in &t.replies {
-            html.push_str(&format!(
-                "<p class=\"reply\"><strong>{}</strong>: {}</p>",
-                escape(&r.author.name),
-                escape(&r.body).replace('\n', "<br>")
-            ));
-        }
-        html.push_str("</div></article>\n");
-    }
-    if views.is_empty() {
-        html.push_str("<p>No comments.</p>\n");
-    }
-    html.push_str("</body></html>\n");
-    Ok(html)
-}
-
-const REPORT_CSS: &str = "@page { size: A4; margin: 14mm } \
-body { font: 10.5pt/1.45 system-ui, sans-serif; color: #111 } h1 { font-size: 17pt; margin: 0 } \
-h2 { font-size: 12.5pt; margin: 1.2em 0 .4em } .meta { color: #555 } .lock { padding: .4em .6em; background: #f2f2f2 } \
-.lock.locked { background: #e6f4ea; border-left: 4px solid #1e8e3e } code { font-size: 8.5pt; word-break: break-all } \
-table { border-collapse: collapse; width: 100% } th, td { text-align: left; border-bottom: 1px solid #ddd; padding: .25em .4em } \
-article { display: flex; gap: 1em; padding: .7em 0; border-bottom: 1px solid #ddd; break-inside: avoid } \
-figure { position: relative; margin: 0; width: 62mm; flex: none; background: #000 } \
-figure img, figure svg { position: absolute; inset: 0; width: 100%; height: 100% } \
-.note p { margin: 0 0 .25em } .at { font-weight: 600; font-variant-numeric: tabular-nums } .by { color: #555 } \
-.reply { padding-left: 1em; border-left: 2px solid #ccc }";

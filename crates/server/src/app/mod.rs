@@ -9,6 +9,7 @@ pub mod folders;
 pub mod guests;
 pub mod interchange;
 pub mod projects;
+pub mod report;
 pub mod review;
 pub mod shares;
 pub mod throttle;

@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::{Actor, EventScope, record};
 use crate::model::{InviteView, MemberView, UserView, WorkspaceEvent, WorkspaceView};
 use crate::state::AppState;
+use crate::zone::Zone;
 
 /// `POST /api/v1/workspaces`
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -68,6 +69,17 @@ pub struct UpdateWorkspace {
     pub name: Option<String>,
     /// Storage quota in bytes (seats are never limited).
     pub quota_bytes: Option<i64>,
+    /// An IANA time zone name (`Europe/Berlin`, any letter case; stored as the database spells
+    /// it) that the printable report writes times in. Unknown names answer 400
+    /// `time-zone-unknown`.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: Option<String>,
+}
+
+/// Checks a time zone name against the bundled tz database: 400 `time-zone-unknown`, naming the
+/// field, otherwise.
+fn time_zone(name: &str) -> ApiResult<Zone> {
+    Zone::parse(name).map_err(|e| ApiError::bad_request("time-zone-unknown", format!("time_zone: {e}")))
 }
 
 pub async fn update(
@@ -76,10 +88,14 @@ pub async fn update(
     id: WorkspaceId,
     req: UpdateWorkspace,
 ) -> ApiResult<WorkspaceView> {
+    let zone = req.time_zone.as_deref().map(time_zone).transpose()?;
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
     let (_, role) = access::workspace(&mut tx, p, id).await?;
     require(role, Action::ManageWorkspace)?;
+    if let Some(zone) = &zone {
+        workspaces::set_time_zone(&mut tx, id, zone.name(), now).await?;
+    }
     if let Some(name) = &req.name {
         let name = validate::name("name", name)?;
         if workspaces::workspace_by_name(&mut tx, &name).await?.is_some_and(|w| w.id != id) {

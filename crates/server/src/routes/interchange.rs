@@ -78,7 +78,7 @@ pub async fn report(
     caller: Caller,
     ApiPath(id): ApiPath<VersionId>,
 ) -> ApiResult<Response> {
-    let html = interchange::report(&state, &caller, id).await?;
+    let html = crate::app::report::report(&state, &caller, id).await?;
     let mut resp = html.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));

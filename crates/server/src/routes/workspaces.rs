@@ -54,9 +54,12 @@ pub async fn get_workspace(
     Ok(Json(workspaces::get(&state, &p, id).await?))
 }
 
-/// Renames a workspace or sets its storage quota (owners and admins).
+/// Renames a workspace, sets its storage quota or its time zone (owners and admins).
 #[utoipa::path(patch, path = "/api/v1/workspaces/{id}", tag = "workspaces", params(("id" = WorkspaceId, Path)), request_body = UpdateWorkspace,
-    responses((status = 200, body = WorkspaceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = WorkspaceView),
+        (status = 400, description = "empty-field, field-too-long, invalid-quota, time-zone-unknown", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "workspace-name-taken", body = ErrorBody)))]
 pub async fn update_workspace(
     State(state): State<AppState>,
     p: Principal,

@@ -376,3 +376,25 @@ impl MailSink {
         self.seen.iter().filter(|m| m["to"].as_array().unwrap().iter().any(|t| t == to)).cloned().collect()
     }
 }
+
+/// Prints an HTML page to PDF with headless Chromium (the flags `frameproof export report`
+/// uses) and answers what `pdftotext -layout` reads from it: the text a reader of the PDF sees.
+pub fn printed_text(dir: &std::path::Path, name: &str, html: &str) -> String {
+    let page = dir.join(format!("{name}.html"));
+    let pdf = dir.join(format!("{name}.pdf"));
+    std::fs::write(&page, html).unwrap();
+    let status = std::process::Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        .args(["--disable-component-update", "--disable-sync", "--no-pdf-header-footer"])
+        .arg(format!("--user-data-dir={}", dir.join(format!("{name}-profile")).display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("chromium (Debian's chromium package) prints the report");
+    assert!(status.success() && pdf.is_file(), "chromium printed no PDF");
+    let out = std::process::Command::new("pdftotext").arg("-layout").arg(&pdf).arg("-").output().unwrap();
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::kit::{Api, MailSink, Stream, TestServer, ffmpeg, settled, upload, upload_to};
+use crate::kit::{Api, MailSink, Stream, TestServer, ffmpeg, printed_text, settled, upload, upload_to};
 
 /// A project "Spring" with a folder "Cuts" holding asset A (two video versions: v1 and the
 /// current v2), asset B at the project's root, and asset C in another project; mail goes to
@@ -531,6 +531,128 @@ async fn a_guest_approver_seals_the_version_and_the_receipt_names_them() {
     let viewer = w.guest(&view_url, "legal@client.test", None).await;
     let (st, _) = viewer.post(&format!("/api/v1/versions/{}/decisions", w.a_v2), json!({"decision": "approved"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+}
+
+/// Everything on a printed page, whitespace removed: hashes and fingerprints may wrap.
+fn squeezed(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+#[tokio::test]
+async fn the_printed_report_is_a_document_legal_can_forward() {
+    let mut w = World::new().await;
+    let v = w.a_v2.clone();
+    // The workspace reads times in Berlin; a zone that is not one is refused, naming the field.
+    let ws_path = format!("/api/v1/workspaces/{}", w.ws);
+    let (st, body) = w.owner.patch(&ws_path, json!({"time_zone": "Mars/Olympus_Mons"})).await;
+    assert_eq!((st, s(&body["code"])), (StatusCode::BAD_REQUEST, String::from("time-zone-unknown")), "{body}");
+    assert!(s(&body["message"]).contains("time_zone"), "{body}");
+    let (st, body) = w.owner.patch(&ws_path, json!({"time_zone": "europe/berlin"})).await;
+    assert_eq!((st, s(&body["time_zone"])), (StatusCode::OK, String::from("Europe/Berlin")), "{body}");
+
+    // In review, a required guest approver still to decide: the status says so in words.
+    let set = w
+        .owner
+        .request(Method::PUT, &format!("/api/v1/assets/{}/approvers", w.a))
+        .json(&json!({"user_ids": [w.owner_id], "guest_emails": ["legal@client.test"]}));
+    assert_eq!(w.owner.send(set).await.0, StatusCode::OK);
+    w.owner
+        .post_ok(
+            &format!("/api/v1/versions/{v}/comments"),
+            json!({"body": "Logo bigger", "frame": 3}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let report = |api: Api| {
+        let path = format!("/api/v1/versions/{v}/report");
+        async move { api.request(Method::GET, &path).send().await.unwrap().text().await.unwrap() }
+    };
+    let dir = w.srv.data_dir().to_path_buf();
+    let open = printed_text(&dir, "open", &report(w.owner.clone()).await);
+    for needle in ["Status: In review", "Waiting for the approval of", "legal@client.test (guest)"] {
+        assert!(open.contains(needle), "{needle:?} in the report:\n{open}");
+    }
+    assert!(!open.contains("Approval certificate"), "no certificate before the lock:\n{open}");
+
+    // The owner approves, then the guest (proving the address by a mailed code): sealed.
+    w.owner
+        .post_ok(&format!("/api/v1/versions/{v}/decisions"), json!({"decision": "approved"}), StatusCode::CREATED)
+        .await;
+    let (_, url) = w.link(json!({"asset_id": w.a, "permissions": {"comment": true, "decide": true}})).await;
+    let legal = w.guest(&url, "legal@client.test", None).await;
+    let review = legal
+        .post_ok(
+            &format!("/api/v1/versions/{v}/decisions"),
+            json!({"decision": "approved", "note": "Cleared"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(review["locked"], true, "{review}");
+    let receipt_id = s(&review["receipts"][0]["id"]);
+    let receipt = w.owner.get_ok(&format!("/api/v1/versions/{v}/receipt")).await;
+    let body = &receipt["receipt"];
+    let kid = s(&receipt["signature"]["kid"]);
+    let keys = Api::anonymous(&w.srv.url).get_ok("/api/v1/keys").await;
+    let key = keys.as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).unwrap_or_else(|| panic!("{keys}"));
+    let fingerprint = s(&key["fingerprint"]);
+    assert_eq!(fingerprint.split(' ').count(), 16, "{fingerprint}");
+    // The test clock stands still: every time is the same instant, 11:06:40 UTC.
+    assert_eq!(s(&body["lock"]["locked_at"]), "2026-11-18T11:06:40.000Z");
+
+    let text = printed_text(&dir, "sealed", &report(w.owner.clone()).await);
+    let flat = squeezed(&text);
+    let size = body["version"]["size_bytes"].as_i64().unwrap();
+    let grouped = size
+        .to_string()
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(",");
+    for needle in [
+        // Plain-language status, times in the workspace's zone with the zone named.
+        "Status: Approved and locked",
+        "shown in Europe/Berlin (CET/CEST)",
+        "18 Nov 2026, 12:06 CET",
+        "Open",
+        // The certificate.
+        "Approval certificate",
+        "What was approved",
+        "hero v2.mp4",
+        &format!("({grouped} bytes)"),
+        "Gina Guest <legal@client.test>: approved 18 Nov 2026, 12:06 CET.",
+        "Required approver. Guest: address proven by a one-time code mailed to it, 18 Nov 2026, 12:06 CET.",
+        "Olivia Owner <owner@example.com>: approved 18 Nov 2026, 12:06 CET.",
+        "Required approver. Team member, signed in.",
+        "Sealed automatically when every required approver had approved",
+        "every required approver approved",
+        "Locked 18 Nov 2026, 12:06 CET (Europe/Berlin)",
+        &receipt_id,
+        &format!("Ed25519 by key {kid}"),
+        "frameproof verify receipt.json 'hero v2.mp4' --key keys.json",
+    ] {
+        // Lines wrap on paper: compare without the line breaks.
+        assert!(flat.contains(&squeezed(needle)), "{needle:?} in the report:\n{text}");
+    }
+    for needle in [
+        s(&body["version"]["sha256"]),
+        squeezed(&fingerprint),
+        squeezed(&format!("/api/v1/versions/{v}/receipt?receipt={receipt_id}")),
+    ] {
+        assert!(flat.contains(&needle), "{needle:?} in the report:\n{text}");
+    }
+    // Nothing reads like a dump: no status codes, no ISO instants.
+    for dump in ["in_review", "approved_with_changes", "2026-11-18T", ".000Z"] {
+        assert!(!text.contains(dump), "{dump:?} left in the report:\n{text}");
+    }
+
+    // A guest's copy names the guests' proven addresses, not the team's, and says where the
+    // receipt comes from.
+    let theirs = printed_text(&dir, "guest", &report(legal.clone()).await);
+    assert!(theirs.contains("Approval certificate") && theirs.contains("legal@client.test"), "{theirs}");
+    assert!(!theirs.contains("owner@example.com"), "a guest sees no team member's e-mail:\n{theirs}");
+    assert!(theirs.contains("Ask the team that shared this review for receipt"), "{theirs}");
 }
 
 #[tokio::test]
