@@ -782,6 +782,25 @@ try {
     assert(r.status === 200, `the token works (${r.status})`);
     await shot(page, 'account.png');
   });
+
+  await step('workspace settings: a time zone that is not one is explained; Europe/Berlin is kept', async () => {
+    const ws = await page.evaluate(async () => (await (await fetch('/api/v1/account')).json()).workspaces[0].id);
+    await page.goto(`${server.url}/w/${ws}/settings`);
+    const zone = page.getByLabel('Time zone');
+    assert((await zone.inputValue()) === 'UTC', `a new workspace reads UTC, not ${await zone.inputValue()}`);
+    await zone.fill('Mars/Olympus_Mons');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const refused = page.getByRole('alert');
+    await refused.waitFor();
+    assert(/not an IANA time zone name/.test(await refused.innerText()), await refused.innerText());
+    await zone.fill('europe/berlin');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    await page.reload();
+    await page.getByLabel('Time zone').waitFor();
+    const kept = await page.getByLabel('Time zone').inputValue();
+    assert(kept === 'Europe/Berlin', `the canonical name is kept, not ${kept}`);
+  });
 } catch {
   // reported by step()
 } finally {
