@@ -13,4 +13,5 @@ mod backup;
 mod crash;
 mod help;
 mod interchange;
+mod shipped;
 mod uploads_crash;
