@@ -3,11 +3,12 @@
 //! Owns typed ids, roles and what each may do, validation of names, e-mails and passwords,
 //! timestamps as values, quotas, the names of event types, timecode, the review rules (anchors,
 //! annotations, decision aggregation, when a version locks), canonical JSON, Ed25519 signing of
-//! receipts and the audit hash chain. It must not touch HTTP, SQL,
+//! receipts, the audit hash chain and the business-day calendar. It must not touch HTTP, SQL,
 //! the clock or the filesystem: time and ids are parameters, so every rule here is testable as a
 //! plain function.
 
 pub mod audit;
+pub mod calendar;
 pub mod canonical;
 pub mod event;
 pub mod ids;
