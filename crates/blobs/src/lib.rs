@@ -75,7 +75,13 @@ pub enum AppendStop<E> {
     Body(E),
     /// More bytes arrived than `limit` allowed.
     TooLong,
+    /// The caller's hold on the blob ended (its write lease was lost): nothing more was
+    /// written, not even what was buffered, and `written` must not be counted.
+    Lost,
 }
+
+/// Whether the caller still holds the blob; asked before every chunk and every disk write.
+pub type Holds = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// Bytes gathered before one write to a staging file (a multiple of [`ALIGN`]).
 const WRITE_BUFFER: usize = 4 * 1024 * 1024;
@@ -234,12 +240,33 @@ impl Blobs {
         key: &BlobKey,
         offset: u64,
         limit: u64,
-        mut body: S,
+        body: S,
         inspect: &mut (dyn FnMut(&[u8]) + Send),
     ) -> Result<Appended<E>>
     where
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
     {
+        self.append_while(key, offset, limit, body, inspect, std::sync::Arc::new(|| true)).await
+    }
+
+    /// [`Blobs::append`] for as long as `holds` answers true: once it answers false the append
+    /// stops, drops what it had buffered, writes nothing more (a writer that lost its lease must
+    /// not land bytes after another writer took over) and answers [`AppendStop::Lost`].
+    pub async fn append_while<S, E>(
+        &self,
+        key: &BlobKey,
+        offset: u64,
+        limit: u64,
+        mut body: S,
+        inspect: &mut (dyn FnMut(&[u8]) + Send),
+        holds: Holds,
+    ) -> Result<Appended<E>>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    {
+        if !holds() {
+            return Ok(Appended { written: 0, interrupted: Some(AppendStop::Lost) });
+        }
         self.parent_dir(key).await?;
         let path = self.path(key);
         let file: File = OpenOptions::new()
@@ -255,11 +282,16 @@ impl Blobs {
         // buffers per upload; the final fdatasync happens on that thread too.
         let mut disk_writer = DiskWriter::new(file.into_std().await, &path, offset);
         let (to_disk, mut from_net) = tokio::sync::mpsc::channel::<WriteBuf>(1);
-        let disk = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let disk_holds = holds.clone();
+        // Answers whether the writes ran to the end (false: the hold ended first).
+        let disk = tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
             while let Some(buf) = from_net.blocking_recv() {
+                if !disk_holds() {
+                    return Ok(false);
+                }
                 disk_writer.write(buf.data())?;
             }
-            disk_writer.sync()
+            disk_writer.sync().map(|()| true)
         });
         let mut written = 0u64;
         let mut interrupted = None;
@@ -268,6 +300,10 @@ impl Blobs {
         let mut buf = WriteBuf::new();
         let mut disk_gone = false;
         'body: while let Some(chunk) = body.next().await {
+            if !holds() {
+                interrupted = Some(AppendStop::Lost);
+                break;
+            }
             match chunk {
                 Ok(bytes) => {
                     let room = limit.saturating_sub(written);
@@ -299,11 +335,15 @@ impl Blobs {
                 }
             }
         }
-        if !disk_gone && buf.len() > 0 {
+        let lost = matches!(interrupted, Some(AppendStop::Lost));
+        if !disk_gone && !lost && buf.len() > 0 {
             let _ = to_disk.send(buf).await;
         }
         drop(to_disk);
-        disk.await.map_err(|e| self.io(key, std::io::Error::other(e)))?.map_err(|e| self.io(key, e))?;
+        let finished = disk.await.map_err(|e| self.io(key, std::io::Error::other(e)))?.map_err(|e| self.io(key, e))?;
+        if lost || !finished || !holds() {
+            return Ok(Appended { written: 0, interrupted: Some(AppendStop::Lost) });
+        }
         Ok(Appended { written, interrupted })
     }
 
@@ -411,6 +451,25 @@ mod tests {
         parts: Vec<std::result::Result<&'static [u8], &'static str>>,
     ) -> impl Stream<Item = std::result::Result<Bytes, &'static str>> + Unpin {
         futures::stream::iter(parts.into_iter().map(|p| p.map(Bytes::from_static)))
+    }
+
+    #[tokio::test]
+    async fn an_append_whose_hold_ends_writes_nothing_more_not_even_its_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local(dir.path()).await.unwrap();
+        let key = BlobKey::new("staging/u2").unwrap();
+        blobs.append(&key, 0, 100, body(vec![Ok(b"kept ")]), &mut |_| {}).await.unwrap();
+        // The hold ends after the first chunk was taken (and buffered): nothing lands.
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = asked.clone();
+        let holds: Holds = std::sync::Arc::new(move || counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2);
+        let a = blobs
+            .append_while(&key, 5, 100, body(vec![Ok(b"stale "), Ok(b"writer")]), &mut |_| {}, holds)
+            .await
+            .unwrap();
+        assert!(matches!(a.interrupted, Some(AppendStop::Lost)), "{:?}", a.interrupted);
+        assert_eq!(a.written, 0);
+        assert_eq!(tokio::fs::read(blobs.path(&key)).await.unwrap(), b"kept ");
     }
 
     #[tokio::test]

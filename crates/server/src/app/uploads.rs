@@ -29,6 +29,31 @@ use crate::state::AppState;
 /// for at most this long).
 const LOCK_LEASE_MS: i64 = 15_000;
 
+/// A writer stops appending this long before its lease would run out, so nobody can take the
+/// lease over while its last chunk is still being written.
+const LEASE_MARGIN_MS: i64 = LOCK_LEASE_MS / 3;
+
+/// A PATCH's hold on the upload: until when its lease is known to last, and whether another
+/// request has taken it. Bytes are appended only while it holds.
+struct Lease {
+    valid_until: std::sync::atomic::AtomicI64,
+    lost: std::sync::atomic::AtomicBool,
+}
+
+impl Lease {
+    fn holds(&self, now: i64) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        if !self.lost.load(SeqCst) && now >= self.valid_until.load(SeqCst) - LEASE_MARGIN_MS {
+            self.lost.store(true, SeqCst);
+        }
+        !self.lost.load(SeqCst)
+    }
+
+    fn is_lost(&self) -> bool {
+        self.lost.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// Aborts a background task when dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -254,22 +279,43 @@ where
         tx.commit().await?;
     }
     // Keep the write lease alive while bytes flow; if this process dies, the lease runs out and
-    // the client's retry takes over.
+    // the client's retry takes over. A renewal that finds the lease taken, or renewals failing
+    // until the lease is nearly out, end this request's hold: the append stops before the next
+    // chunk, so two writers never interleave.
+    let lease = std::sync::Arc::new(Lease {
+        valid_until: std::sync::atomic::AtomicI64::new(now + LOCK_LEASE_MS),
+        lost: std::sync::atomic::AtomicBool::new(false),
+    });
     let refresher = {
-        let (state, owner) = (state.clone(), owner.clone());
+        let (state, owner, lease) = (state.clone(), owner.clone(), lease.clone());
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_millis(u64::try_from(LOCK_LEASE_MS / 3).unwrap_or(5_000)))
                     .await;
                 let now = state.now().0;
-                if let Ok(mut tx) = state.store().begin().await {
-                    let _ = uploads::lock(&mut tx, id, &owner, now, now + LOCK_LEASE_MS, None).await;
-                    let _ = tx.commit().await;
+                let renewed = match state.store().begin().await {
+                    Ok(mut tx) => match uploads::lock(&mut tx, id, &owner, now, now + LOCK_LEASE_MS, None).await {
+                        Ok(held) => tx.commit().await.map(|()| held).map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    },
+                    Err(e) => Err(e.to_string()),
+                };
+                match renewed {
+                    Ok(true) => lease.valid_until.store(now + LOCK_LEASE_MS, std::sync::atomic::Ordering::SeqCst),
+                    Ok(false) => {
+                        lease.lost.store(true, std::sync::atomic::Ordering::SeqCst);
+                        return;
+                    }
+                    Err(e) => tracing::warn!(upload = %id, error = %e, "renewing an upload's write lease failed"),
                 }
             }
         })
     };
     let _stop_refresh = AbortOnDrop(refresher);
+    let holds: frameproof_blobs::Holds = {
+        let (state, lease) = (state.clone(), lease.clone());
+        std::sync::Arc::new(move || lease.holds(state.now().0))
+    };
     let key = BlobKey::new(upload.staging_key.clone()).map_err(ApiError::internal)?;
     let limit = u64::try_from(upload.length - upload.upload_offset).unwrap_or(0);
     let mut sha1 = Sha1::new();
@@ -277,12 +323,19 @@ where
     let hashing = checksum.is_some();
     let appended = state
         .blobs()
-        .append(&key, u64::try_from(offset).unwrap_or(0), limit, body, &mut |chunk| {
-            if hashing {
-                sha1.update(chunk);
-                sha256.update(chunk);
-            }
-        })
+        .append_while(
+            &key,
+            u64::try_from(offset).unwrap_or(0),
+            limit,
+            body,
+            &mut |chunk| {
+                if hashing {
+                    sha1.update(chunk);
+                    sha256.update(chunk);
+                }
+            },
+            holds,
+        )
         .await;
     let appended = match appended {
         Ok(a) => a,
@@ -293,6 +346,16 @@ where
             return Err(ApiError::internal(e));
         }
     };
+    if lease.is_lost() || matches!(appended.interrupted, Some(AppendStop::Lost)) {
+        // Another request may be writing from the stored offset by now: leave the file and the
+        // offset to it, and tell this client to ask where things stand.
+        tracing::warn!(upload = %id, "an upload's write lease was lost mid-body; the request's bytes are not counted");
+        return Err(ApiError::conflict(
+            "upload-lease-lost",
+            "this request lost its hold on the upload while writing (it was renewed too late or taken over); \
+             nothing it sent was counted: ask HEAD for the offset and resume from there",
+        ));
+    }
     let mut written = i64::try_from(appended.written).unwrap_or(0);
     let too_long = matches!(appended.interrupted, Some(AppendStop::TooLong));
     if let Some(sum) = &checksum {

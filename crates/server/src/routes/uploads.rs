@@ -220,7 +220,7 @@ pub async fn tus_head(
 #[utoipa::path(patch, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = Uuid, Path),
         ("Upload-Offset" = i64, Header), ("Upload-Checksum" = Option<String>, Header)),
     responses((status = 204, description = "Upload-Offset"), (status = 404, body = ErrorBody),
-        (status = 409, description = "offset-mismatch", body = ErrorBody), (status = 410, body = ErrorBody),
+        (status = 409, description = "offset-mismatch; upload-lease-lost: the request lost its write lease mid-body, nothing it sent counts (HEAD, then resume)", body = ErrorBody), (status = 410, body = ErrorBody),
         (status = 423, description = "upload-locked: another request is writing it; retry", body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 460, description = "checksum-mismatch", body = ErrorBody)))]
 pub async fn tus_patch(

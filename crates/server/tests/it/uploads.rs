@@ -331,3 +331,68 @@ async fn emptying_the_trash_deletes_the_files_and_gives_the_storage_back() {
     assert!(!original.exists(), "gone after the retention");
     assert_eq!(script.get_ok(&ws_path).await["storage"]["originals_bytes"], 0);
 }
+
+/// A PATCH whose body arrives through `rx`, as a client on a slow link sends it.
+fn streaming_patch(
+    api: &Api,
+    location: &str,
+    offset: usize,
+    rx: tokio::sync::mpsc::Receiver<Vec<u8>>,
+) -> tokio::task::JoinHandle<(StatusCode, Value)> {
+    let body = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (Ok::<_, std::io::Error>(bytes::Bytes::from(chunk)), rx))
+    });
+    let r = api
+        .request(Method::PATCH, location)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-offset", offset.to_string())
+        .header("content-type", "application/offset+octet-stream")
+        .body(reqwest::Body::wrap_stream(body));
+    let api = api.clone();
+    tokio::spawn(async move { api.send(r).await })
+}
+
+#[tokio::test]
+async fn a_writer_that_loses_its_lease_stops_before_another_can_interleave() {
+    let (srv, script, _, project) = setup().await;
+    let tus = Tus { api: &script };
+    let data = file_bytes(300_000);
+    let folder = project["root_folder_id"].as_str().unwrap();
+    let r = tus.create(data.len(), &meta(&[("filename", "lease.bin"), ("folder_id", folder)])).await;
+    let location = h(&r, "location");
+    // Time for the server to take a chunk off the socket (it buffers it: nothing reaches the
+    // disk before the body ends or 4 MiB have come).
+    let settle = || tokio::time::sleep(std::time::Duration::from_millis(300));
+
+    // A lapse: the lease runs out while the body is still coming (the test clock jumps past it
+    // between two chunks). The request stops, fails with a code, and counts nothing.
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let slow = streaming_patch(&script, &location, 0, rx);
+    tx.send(data[..100_000].to_vec()).await.unwrap();
+    settle().await;
+    srv.clock.advance_ms(20_000);
+    let _ = tx.send(data[100_000..200_000].to_vec()).await;
+    drop(tx);
+    let (st, body) = slow.await.unwrap();
+    assert_eq!((st, body["code"].as_str()), (StatusCode::CONFLICT, Some("upload-lease-lost")), "{body}");
+    assert_eq!(h(&tus.head(&location).await, "upload-offset"), "0", "nothing from the lapsed request counts");
+
+    // A takeover: while a slow writer is between chunks, its lease lapses and a second writer
+    // takes the upload and finishes it. Nothing the slow writer sent (junk here), buffered or
+    // not, lands in the file.
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let slow = streaming_patch(&script, &location, 0, rx);
+    tx.send(vec![0xEE; 50_000]).await.unwrap();
+    settle().await;
+    srv.clock.advance_ms(20_000);
+    let r = tus.patch(&location, 0, data.clone(), None).await;
+    assert_eq!((r.status(), h(&r, "upload-offset")), (StatusCode::NO_CONTENT, "300000".into()));
+    let version_id = h(&r, "frameproof-version-id");
+    let _ = tx.send(vec![0xEE; 100_000]).await;
+    drop(tx);
+    let (st, body) = slow.await.unwrap();
+    assert_eq!((st, body["code"].as_str()), (StatusCode::CONFLICT, Some("upload-lease-lost")), "{body}");
+    let stored = std::fs::read(srv.data_dir().join(format!("media/originals/{version_id}"))).unwrap();
+    assert_eq!(stored.len(), data.len());
+    assert!(stored == data, "the finished file is the second writer's bytes, nothing of the first interleaved");
+}
