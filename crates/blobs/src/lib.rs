@@ -417,6 +417,32 @@ impl Blobs {
         Ok(total)
     }
 
+    /// The entries directly under a prefix (blobs and sub-prefixes), each with when it last
+    /// changed (milliseconds since the epoch, the file system's clock). A missing prefix has
+    /// none.
+    pub async fn children(&self, prefix: &BlobKey) -> Result<Vec<(String, i64)>> {
+        let mut entries = match fs::read_dir(self.path(prefix)).await {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.io(prefix, e)),
+        };
+        let mut out = Vec::new();
+        while let Some(entry) = entries.next_entry().await.map_err(|e| self.io(prefix, e))? {
+            let meta = entry.metadata().await.map_err(|e| self.io(prefix, e))?;
+            let changed = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_millis()).ok())
+                .unwrap_or(0);
+            if let Some(name) = entry.file_name().to_str() {
+                out.push((name.to_owned(), changed));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Deletes every blob under a prefix (a version's derived media).
     pub async fn delete_prefix(&self, prefix: &BlobKey) -> Result<()> {
         match fs::remove_dir_all(self.path(prefix)).await {

@@ -67,6 +67,9 @@ pub struct LimitsConfig {
     pub invite_lifetime_hours: i64,
     /// Soft-deleted projects, folders and assets can be restored for this many days.
     pub trash_retention_days: i64,
+    /// The orphan sweep leaves media changed more recently than this alone (a file may be
+    /// written a moment before the row naming it commits).
+    pub orphan_grace_secs: i64,
     /// Failed sign-ins for one account from one client address (or one known device) within the
     /// window before that address is refused for the account (429), even the right password;
     /// repeated bursts back off exponentially.
@@ -108,6 +111,7 @@ impl Default for LimitsConfig {
             session_idle_hours: 24 * 14,
             invite_lifetime_hours: 24 * 7,
             trash_retention_days: 30,
+            orphan_grace_secs: 3600,
             login_failures_per_account_and_ip: 5,
             login_failures_per_account: 20,
             login_slow_interval_secs: 10,
@@ -219,6 +223,9 @@ impl Config {
             if v <= 0 {
                 return Err(format!("{key} must be positive, got {v}"));
             }
+        }
+        if l.orphan_grace_secs < 0 {
+            return Err(format!("limits.orphan_grace_secs must be zero or more, got {}", l.orphan_grace_secs));
         }
         if l.media_url_lifetime_secs > 300 {
             return Err(format!(

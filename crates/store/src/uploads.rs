@@ -86,6 +86,20 @@ pub async fn insert(c: &mut Conn, u: &NewUpload<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Whether staging bytes at `key` are still wanted: an upload row names them (in progress, or
+/// finished a moment ago), or a job does (ingest moves them to the original if a crash came
+/// between the upload's commit and the move).
+pub async fn staging_in_use(c: &mut Conn, key: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM uploads WHERE staging_key = $1)
+              + (SELECT COUNT(*) FROM jobs WHERE instr(payload, $1) > 0)",
+    )
+    .bind(key)
+    .fetch_one(c)
+    .await?;
+    Ok(n > 0)
+}
+
 pub async fn get(c: &mut Conn, id: Uuid) -> Result<Option<UploadRow>> {
     let sql = format!("SELECT {COLS} FROM uploads WHERE id = $1");
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await?)

@@ -172,6 +172,34 @@ pub async fn scope(
     Ok(row.map(|(w, p, a)| (frameproof_domain::WorkspaceId(w), frameproof_domain::ProjectId(p), AssetId(a))))
 }
 
+/// Whether a version row holds `key` as its original (the orphan sweep asks before deleting).
+pub async fn original_in_use(c: &mut Conn, key: &str) -> Result<bool> {
+    // Originals live at `originals/{version id}`: look the row up by its key first.
+    let by_id = key.strip_prefix("originals/").and_then(|id| Uuid::parse_str(id).ok());
+    let n: i64 = match by_id {
+        Some(id) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM versions WHERE id = $1 AND original_key = $2")
+                .bind(id)
+                .bind(key)
+                .fetch_one(&mut *c)
+                .await?
+        }
+        None => 0,
+    };
+    if n > 0 {
+        return Ok(true);
+    }
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM versions WHERE original_key = $1").bind(key).fetch_one(c).await?;
+    Ok(n > 0)
+}
+
+/// Whether a version with this id exists (its `derived/{id}/` media is in use).
+pub async fn exists(c: &mut Conn, id: Uuid) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM versions WHERE id = $1").bind(id).fetch_one(c).await?;
+    Ok(n > 0)
+}
+
 /// A version whose asset leaves the trash for good.
 #[derive(Clone, Debug, FromRow)]
 pub struct Purgeable {

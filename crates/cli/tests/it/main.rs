@@ -13,5 +13,6 @@ mod backup;
 mod crash;
 mod help;
 mod interchange;
+mod orphans;
 mod shipped;
 mod uploads_crash;
