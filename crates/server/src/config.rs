@@ -142,6 +142,9 @@ pub struct MediaConfig {
     /// A running job's lease: when its worker stops heartbeating for this long (a crash), the
     /// job goes back to the queue for another worker.
     pub job_lease_secs: u32,
+    /// The most bytes cached frame stills (made on request for comments, reports and the
+    /// player) may take together; the least recently used go first past it.
+    pub still_cache_bytes: i64,
 }
 
 impl Default for MediaConfig {
@@ -153,6 +156,7 @@ impl Default for MediaConfig {
             pdfinfo: PathBuf::from("pdfinfo"),
             concurrency: 1,
             job_lease_secs: 30,
+            still_cache_bytes: 1 << 30,
         }
     }
 }
@@ -232,6 +236,9 @@ impl Config {
                 "limits.media_url_lifetime_secs must be at most 300, got {}",
                 l.media_url_lifetime_secs
             ));
+        }
+        if self.media.still_cache_bytes <= 0 {
+            return Err(format!("media.still_cache_bytes must be positive, got {}", self.media.still_cache_bytes));
         }
         if self.media.job_lease_secs < 2 {
             return Err(String::from("media.job_lease_secs must be at least 2"));

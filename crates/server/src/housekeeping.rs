@@ -60,6 +60,7 @@ pub async fn run_once(state: &AppState) -> Result<u64, frameproof_store::StoreEr
         }
     }
     n += collect_uploads(state, now).await?;
+    crate::stills::evict(state).await?;
     crate::app::audit::checkpoint_if_due(state, crate::app::audit::CHECKPOINT_EVERY_MS).await?;
     Ok(n)
 }

@@ -25,6 +25,7 @@ pub mod model;
 pub mod recent;
 pub mod routes;
 pub mod state;
+pub mod stills;
 pub mod web;
 pub mod zone;
 

@@ -103,7 +103,8 @@ pub async fn frame_still(
 }
 
 /// Exactly frame `n` of a video version's proxy as JPEG bytes, made on first use and cached as
-/// derived media (it counts against the workspace's storage).
+/// derived media (it counts against the workspace's storage) within the still cache's bound
+/// ([`crate::stills`]).
 pub async fn still(state: &AppState, v: &versions::VersionRow, n: u64) -> ApiResult<Vec<u8>> {
     let id = v.id;
     let proxy = {
@@ -127,29 +128,56 @@ pub async fn still(state: &AppState, v: &versions::VersionRow, n: u64) -> ApiRes
     let rate = FrameRate::new(u64::try_from(num).unwrap_or(0), u64::try_from(den).unwrap_or(0))
         .ok_or_else(|| ApiError::conflict("not-playable", "this version has no frame rate"))?;
     let key = BlobKey::new(format!("derived/{id}/frame_{n}.jpg")).map_err(ApiError::internal)?;
-    if state.blobs().len(&key).await.map_err(ApiError::internal)?.is_none() {
-        let proxy_path = state.blobs().path(&BlobKey::new(proxy.blob_key).map_err(ApiError::internal)?);
-        let scratch = state
-            .blobs()
-            .scratch(&format!("frame-{id}-{n}-{}", rand::random::<u32>()))
-            .await
-            .map_err(ApiError::internal)?;
-        let out = scratch.join("still.jpg");
-        let made = frameproof_media::extract_frame(state.tools(), &proxy_path, rate, n, &out, None).await;
-        let kept = match made {
-            Ok(()) => state.blobs().put_file(&out, &key).await.map_err(ApiError::internal),
-            Err(e) => Err(ApiError::internal(e)),
-        };
-        let _ = tokio::fs::remove_dir_all(&scratch).await;
-        // Cached stills are derived media: they count against the workspace's storage.
-        let size = i64::try_from(kept?).unwrap_or(i64::MAX);
+    let path = state.blobs().path(&key);
+    // A hit marks the still used; a still evicted between the check and the read is made again.
+    for _ in 0..2 {
+        if state.blobs().len(&key).await.map_err(ApiError::internal)?.is_some() {
+            crate::stills::touch(path.clone()).await;
+            match tokio::fs::read(&path).await {
+                Ok(jpeg) => return Ok(jpeg),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(ApiError::internal(e)),
+            }
+        }
+        make_still(state, id, &proxy.blob_key, rate, n, &key).await?;
+        crate::stills::evict_soon(state);
+    }
+    tokio::fs::read(&path).await.map_err(ApiError::internal)
+}
+
+/// Extracts frame `n` of the proxy at `proxy_key` into the cache at `key`, and counts it in
+/// the workspace's derived media (unless another request made it meanwhile).
+async fn make_still(
+    state: &AppState,
+    id: frameproof_domain::VersionId,
+    proxy_key: &str,
+    rate: FrameRate,
+    n: u64,
+    key: &BlobKey,
+) -> ApiResult<()> {
+    let proxy_path = state.blobs().path(&BlobKey::new(proxy_key.to_owned()).map_err(ApiError::internal)?);
+    let scratch = state
+        .blobs()
+        .scratch(&format!("frame-{id}-{n}-{}", rand::random::<u32>()))
+        .await
+        .map_err(ApiError::internal)?;
+    let out = scratch.join("still.jpg");
+    let made = frameproof_media::extract_frame(state.tools(), &proxy_path, rate, n, &out, None).await;
+    let kept = match made {
+        Ok(()) if state.blobs().len(key).await.map_err(ApiError::internal)?.is_some() => Ok(None),
+        Ok(()) => state.blobs().put_file(&out, key).await.map(Some).map_err(ApiError::internal),
+        Err(e) => Err(ApiError::internal(e)),
+    };
+    let _ = tokio::fs::remove_dir_all(&scratch).await;
+    // Cached stills are derived media: they count against the workspace's storage.
+    if let Some(size) = kept? {
         let mut tx = state.store().begin().await?;
         if let Some((ws, _, _)) = versions::scope(&mut tx, id).await? {
-            frameproof_store::workspaces::add_usage(&mut tx, ws, 0, size).await?;
+            frameproof_store::workspaces::add_usage(&mut tx, ws, 0, i64::try_from(size).unwrap_or(i64::MAX)).await?;
         }
         tx.commit().await?;
     }
-    tokio::fs::read(state.blobs().path(&key)).await.map_err(ApiError::internal)
+    Ok(())
 }
 
 /// Which file to download.

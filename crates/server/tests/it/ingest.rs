@@ -310,3 +310,75 @@ async fn images_audio_and_pdfs_get_their_previews() {
         .collect();
     assert_eq!(pages, ["page_001", "page_002", "page_003"]);
 }
+
+/// A one-second 25 fps clip of one colour: every frame, and so every still, is the same.
+fn flat_clip(dir: &std::path::Path) -> Vec<u8> {
+    generated(
+        dir,
+        "flat.mp4",
+        &["-f", "lavfi", "-i", "color=c=teal:size=160x90:rate=25", "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    )
+}
+
+/// A server with one ready flat clip: (server, api, version id, workspace path).
+async fn with_flat_clip(
+    tune: impl FnOnce(&mut frameproof_server::config::Config),
+) -> (TestServer, Api, String, String) {
+    let srv = TestServer::start_with(tune).await;
+    let (api, project) = owner_with_project(&srv).await;
+    let version =
+        upload(&api, project["root_folder_id"].as_str().unwrap(), "flat.mp4", flat_clip(srv.data_dir())).await;
+    assert_eq!(settled(&api, &version).await["processing_state"], "ready");
+    let ws = format!("/api/v1/workspaces/{}", project["workspace_id"].as_str().unwrap());
+    (srv, api, version, ws)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_stills_stay_under_their_cap_least_recently_used_out_first() {
+    // How big one still is (all are the same size here).
+    let (srv, api, version, _) = with_flat_clip(|_| {}).await;
+    let still = |api: Api, version: String, n: u64| async move {
+        let r = api.request(Method::GET, &format!("/api/v1/versions/{version}/frames/{n}.jpg")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        r.bytes().await.unwrap().to_vec()
+    };
+    let size = still(api.clone(), version.clone(), 0).await.len() as i64;
+    drop(srv);
+
+    // Room for three and a half.
+    let (srv, api, version, ws) = with_flat_clip(|c| c.media.still_cache_bytes = size * 7 / 2).await;
+    let derived =
+        |api: Api, ws: String| async move { api.get_ok(&ws).await["storage"]["derived_bytes"].as_i64().unwrap() };
+    let base = derived(api.clone(), ws.clone()).await;
+    let dir = srv.data_dir().join(format!("media/derived/{version}"));
+    let cached = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with("frame_"))
+            .collect();
+        names.sort();
+        names
+    };
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(30));
+    let first = still(api.clone(), version.clone(), 1).await;
+    for n in [0, 2] {
+        pause().await;
+        still(api.clone(), version.clone(), n).await;
+    }
+    pause().await;
+    // Frame 1 is used again: frame 0 is now the least recently used.
+    assert_eq!(still(api.clone(), version.clone(), 1).await, first);
+    pause().await;
+    still(api.clone(), version.clone(), 3).await;
+    assert_eq!(cached().len(), 4, "over the cap until the eviction runs");
+    frameproof_server::housekeeping::run_once(&srv.running.as_ref().unwrap().state).await.unwrap();
+    assert_eq!(cached(), ["frame_1.jpg", "frame_2.jpg", "frame_3.jpg"], "the least recently used went");
+    let on_disk: i64 = cached().iter().map(|n| std::fs::metadata(dir.join(n)).unwrap().len() as i64).sum();
+    assert!(on_disk <= size * 7 / 2);
+    assert_eq!(derived(api.clone(), ws.clone()).await, base + on_disk, "derived storage is what is cached");
+    // An evicted still is made again, the same frame.
+    let again = still(api.clone(), version.clone(), 0).await;
+    assert_eq!(again.len() as i64, size);
+    assert!(again.starts_with(&[0xFF, 0xD8]));
+}
