@@ -137,6 +137,21 @@ pub async fn lock(c: &mut Conn, id: Uuid, owner: &str, now: i64, until: i64, at_
     Ok(r.rows_affected() == 1)
 }
 
+/// Extends a write lease `owner` still holds; false when it no longer does. Unlike [`lock`] it
+/// never takes a lease that is free: a lease found free may have been taken and released by
+/// another writer meanwhile, which moved the offset and the bytes under this one.
+pub async fn renew(c: &mut Conn, id: Uuid, owner: &str, until: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE uploads SET lock_until = $3 WHERE id = $1 AND completed_at IS NULL AND lock_owner = $2",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(until)
+    .execute(c)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Deletes an unfinished upload nobody is writing; false when it finished or is being written.
 pub async fn delete_unfinished(c: &mut Conn, id: Uuid, now: i64) -> Result<bool> {
     let r = sqlx::query(

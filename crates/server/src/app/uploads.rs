@@ -12,7 +12,7 @@ use frameproof_store::assets::{self, NewAsset};
 use frameproof_store::jobs::{self, NewJob};
 use frameproof_store::uploads::{self, NewUpload, UploadRow};
 use frameproof_store::{versions, workspaces};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -33,20 +33,45 @@ const LOCK_LEASE_MS: i64 = 15_000;
 /// lease over while its last chunk is still being written.
 const LEASE_MARGIN_MS: i64 = LOCK_LEASE_MS / 3;
 
-/// A PATCH's hold on the upload: until when its lease is known to last, and whether another
-/// request has taken it. Bytes are appended only while it holds.
+/// A PATCH's hold on the upload: until when its lease is known to last, and whether it was
+/// lost. Bytes are appended only while it holds.
 struct Lease {
     valid_until: std::sync::atomic::AtomicI64,
     lost: std::sync::atomic::AtomicBool,
+    /// Told once when the hold ends, so a body that is not sending ends too.
+    gone: tokio::sync::Notify,
 }
 
 impl Lease {
+    fn new(valid_until: i64) -> Self {
+        Self {
+            valid_until: std::sync::atomic::AtomicI64::new(valid_until),
+            lost: std::sync::atomic::AtomicBool::new(false),
+            gone: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Whether the hold lasts at `now`; past the margin it ends for good.
     fn holds(&self, now: i64) -> bool {
         use std::sync::atomic::Ordering::SeqCst;
-        if !self.lost.load(SeqCst) && now >= self.valid_until.load(SeqCst) - LEASE_MARGIN_MS {
-            self.lost.store(true, SeqCst);
+        if !self.is_lost() && now >= self.valid_until.load(SeqCst) - LEASE_MARGIN_MS {
+            self.lose();
         }
-        !self.lost.load(SeqCst)
+        !self.is_lost()
+    }
+
+    /// A renewal succeeded at `now`: the lease lasts until `until`. A hold already ended stays
+    /// ended (bytes may have been refused meanwhile, or another writer come and gone).
+    fn renewed(&self, now: i64, until: i64) {
+        if self.holds(now) {
+            self.valid_until.store(until, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn lose(&self) {
+        if !self.lost.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            self.gone.notify_one();
+        }
     }
 
     fn is_lost(&self) -> bool {
@@ -279,13 +304,11 @@ where
         tx.commit().await?;
     }
     // Keep the write lease alive while bytes flow; if this process dies, the lease runs out and
-    // the client's retry takes over. A renewal that finds the lease taken, or renewals failing
-    // until the lease is nearly out, end this request's hold: the append stops before the next
-    // chunk, so two writers never interleave.
-    let lease = std::sync::Arc::new(Lease {
-        valid_until: std::sync::atomic::AtomicI64::new(now + LOCK_LEASE_MS),
-        lost: std::sync::atomic::AtomicBool::new(false),
-    });
+    // the client's retry takes over. A renewal that finds the lease no longer this request's
+    // (taken over, or taken and released again), or renewals failing until the lease is nearly
+    // out, end this request's hold: the append stops before the next chunk, so two writers never
+    // interleave.
+    let lease = std::sync::Arc::new(Lease::new(now + LOCK_LEASE_MS));
     let refresher = {
         let (state, owner, lease) = (state.clone(), owner.clone(), lease.clone());
         tokio::spawn(async move {
@@ -293,17 +316,20 @@ where
                 tokio::time::sleep(std::time::Duration::from_millis(u64::try_from(LOCK_LEASE_MS / 3).unwrap_or(5_000)))
                     .await;
                 let now = state.now().0;
+                if !lease.holds(now) {
+                    return;
+                }
                 let renewed = match state.store().begin().await {
-                    Ok(mut tx) => match uploads::lock(&mut tx, id, &owner, now, now + LOCK_LEASE_MS, None).await {
+                    Ok(mut tx) => match uploads::renew(&mut tx, id, &owner, now + LOCK_LEASE_MS).await {
                         Ok(held) => tx.commit().await.map(|()| held).map_err(|e| e.to_string()),
                         Err(e) => Err(e.to_string()),
                     },
                     Err(e) => Err(e.to_string()),
                 };
                 match renewed {
-                    Ok(true) => lease.valid_until.store(now + LOCK_LEASE_MS, std::sync::atomic::Ordering::SeqCst),
+                    Ok(true) => lease.renewed(now, now + LOCK_LEASE_MS),
                     Ok(false) => {
-                        lease.lost.store(true, std::sync::atomic::Ordering::SeqCst);
+                        lease.lose();
                         return;
                     }
                     Err(e) => tracing::warn!(upload = %id, error = %e, "renewing an upload's write lease failed"),
@@ -315,6 +341,11 @@ where
     let holds: frameproof_blobs::Holds = {
         let (state, lease) = (state.clone(), lease.clone());
         std::sync::Arc::new(move || lease.holds(state.now().0))
+    };
+    // The body ends when the hold does, even while the client sends nothing.
+    let body = {
+        let lease = lease.clone();
+        body.take_until(Box::pin(async move { lease.gone.notified().await }))
     };
     let key = BlobKey::new(upload.staging_key.clone()).map_err(ApiError::internal)?;
     let limit = u64::try_from(upload.length - upload.upload_offset).unwrap_or(0);
@@ -348,8 +379,14 @@ where
     };
     if lease.is_lost() || matches!(appended.interrupted, Some(AppendStop::Lost)) {
         // Another request may be writing from the stored offset by now: leave the file and the
-        // offset to it, and tell this client to ask where things stand.
+        // offset to it, and tell this client to ask where things stand. The append has ended, so
+        // a lease still ours (renewals failed, nobody took it) can be let go for the retry.
         tracing::warn!(upload = %id, "an upload's write lease was lost mid-body; the request's bytes are not counted");
+        if let Ok(mut tx) = state.store().begin().await
+            && uploads::unlock(&mut tx, id, &owner).await.is_ok()
+        {
+            let _ = tx.commit().await;
+        }
         return Err(ApiError::conflict(
             "upload-lease-lost",
             "this request lost its hold on the upload while writing (it was renewed too late or taken over); \

@@ -396,3 +396,44 @@ async fn a_writer_that_loses_its_lease_stops_before_another_can_interleave() {
     assert_eq!(stored.len(), data.len());
     assert!(stored == data, "the finished file is the second writer's bytes, nothing of the first interleaved");
 }
+
+#[tokio::test]
+async fn a_lease_taken_and_given_back_by_another_writer_is_not_renewed_by_the_first() {
+    let (srv, script, _, project) = setup().await;
+    let tus = Tus { api: &script };
+    let data = file_bytes(300_000);
+    let folder = project["root_folder_id"].as_str().unwrap();
+    let r = tus.create(data.len(), &meta(&[("filename", "given-back.bin"), ("folder_id", folder)])).await;
+    let location = h(&r, "location");
+
+    // A slow writer sends a little (junk here), then stalls; its lease lapses (the test clock
+    // jumps past it) and a second writer takes the upload, sends the first third and lets go.
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let mut slow = streaming_patch(&script, &location, 0, rx);
+    tx.send(vec![0xEE; 50_000]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    srv.clock.advance_ms(20_000);
+    let r = tus.patch(&location, 0, data[..100_000].to_vec(), None).await;
+    assert_eq!((r.status(), h(&r, "upload-offset")), (StatusCode::NO_CONTENT, "100000".into()));
+
+    // The lease is free again, but not the slow writer's: its next renewal (every 5 s) must not
+    // take it back. It ends on its own, without another chunk, and nothing it sends lands.
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(8), &mut slow).await;
+    let on_its_own = ended.is_ok();
+    let _ = tx.send(vec![0xEE; 100_000]).await;
+    drop(tx);
+    let (st, body) = match ended {
+        Ok(answer) => answer.unwrap(),
+        Err(_) => slow.await.unwrap(),
+    };
+    assert_eq!((st, body["code"].as_str()), (StatusCode::CONFLICT, Some("upload-lease-lost")), "{body}");
+    assert!(on_its_own, "the stalled writer was answered once its hold ended, not when it sent more");
+    assert_eq!(h(&tus.head(&location).await, "upload-offset"), "100000", "the second writer's bytes count");
+
+    // The upload resumes from there to the end, with exactly the right bytes.
+    let r = tus.patch(&location, 100_000, data[100_000..].to_vec(), None).await;
+    assert_eq!((r.status(), h(&r, "upload-offset")), (StatusCode::NO_CONTENT, "300000".into()));
+    let version_id = h(&r, "frameproof-version-id");
+    let stored = std::fs::read(srv.data_dir().join(format!("media/originals/{version_id}"))).unwrap();
+    assert_eq!(sha2::Sha256::digest(&stored), sha2::Sha256::digest(&data), "no byte of the first writer landed");
+}
