@@ -8,10 +8,12 @@
 //! plain function.
 
 pub mod audit;
+pub mod brief;
 pub mod calendar;
 pub mod canonical;
 pub mod event;
 pub mod ids;
+pub mod problem;
 pub mod quota;
 pub mod rate;
 pub mod review;
@@ -20,6 +22,7 @@ pub mod signing;
 pub mod time;
 pub mod timecode;
 pub mod validate;
+pub mod workflow;
 
 pub use ids::*;
 pub use rate::FrameRate;
