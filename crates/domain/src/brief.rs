@@ -119,7 +119,11 @@ pub fn check_fields(fields: &[FieldDef]) -> Result<(), Problem> {
             return Err(Problem::new(
                 "template-field-invalid",
                 at("key"),
-                format!("{}: a key is a lower-case letter then letters, digits or _, at most 64, not {:?}", at("key"), f.key),
+                format!(
+                    "{}: a key is a lower-case letter then letters, digits or _, at most 64, not {:?}",
+                    at("key"),
+                    f.key
+                ),
             ));
         }
         if !keys.insert(f.key.as_str()) {
@@ -153,7 +157,9 @@ pub fn check_fields(fields: &[FieldDef]) -> Result<(), Problem> {
                 ));
             }
             let mut seen = BTreeSet::new();
-            if let Some(bad) = f.options.iter().find(|o| o.trim().is_empty() || o.chars().count() > 200 || !seen.insert(o.as_str())) {
+            if let Some(bad) =
+                f.options.iter().find(|o| o.trim().is_empty() || o.chars().count() > 200 || !seen.insert(o.as_str()))
+            {
                 return Err(Problem::new(
                     "template-field-invalid",
                     at("options"),
@@ -228,7 +234,10 @@ pub struct References {
 /// Checks values against the fields: no unknown key, each value of its field's type. Returns
 /// the values normalised (text trimmed, empty values dropped, deliverable lines given keys) and
 /// what they refer to.
-pub fn check_values(fields: &[FieldDef], values: &Map<String, Value>) -> Result<(Map<String, Value>, References), Problem> {
+pub fn check_values(
+    fields: &[FieldDef],
+    values: &Map<String, Value>,
+) -> Result<(Map<String, Value>, References), Problem> {
     let mut out = Map::new();
     let mut refs = References::default();
     for (key, v) in values {
@@ -289,7 +298,10 @@ pub fn check_values(fields: &[FieldDef], values: &Map<String, Value>) -> Result<
                 v.clone()
             }
             FieldType::Person | FieldType::AssetReference => {
-                let id = v.as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()).ok_or_else(|| bad(String::from("must be an id")))?;
+                let id = v
+                    .as_str()
+                    .and_then(|s| uuid::Uuid::parse_str(s).ok())
+                    .ok_or_else(|| bad(String::from("must be an id")))?;
                 if f.kind == FieldType::Person {
                     refs.people.push((key.clone(), id));
                 } else {
@@ -359,7 +371,9 @@ fn deliverable_lines(v: &Value) -> Result<Vec<Value>, String> {
         let key = match text("key", false)? {
             k if k.is_empty() => {
                 let mut n = i + 1;
-                while keys.contains(&format!("d{n}")) || lines.iter().any(|l| l.get("key").and_then(Value::as_str) == Some(&format!("d{n}"))) {
+                while keys.contains(&format!("d{n}"))
+                    || lines.iter().any(|l| l.get("key").and_then(Value::as_str) == Some(&format!("d{n}")))
+                {
                     n += 1;
                 }
                 format!("d{n}")
@@ -446,7 +460,14 @@ mod tests {
     #[test]
     fn values_are_checked_against_their_types() {
         let fields = vec![
-            FieldDef { key: "n".into(), label: "N".into(), kind: FieldType::Number, required: false, help: String::new(), options: vec![] },
+            FieldDef {
+                key: "n".into(),
+                label: "N".into(),
+                kind: FieldType::Number,
+                required: false,
+                help: String::new(),
+                options: vec![],
+            },
             FieldDef {
                 key: "s".into(),
                 label: "S".into(),
@@ -455,7 +476,14 @@ mod tests {
                 help: String::new(),
                 options: vec!["a".into(), "b".into()],
             },
-            FieldDef { key: "d".into(), label: "D".into(), kind: FieldType::Date, required: false, help: String::new(), options: vec![] },
+            FieldDef {
+                key: "d".into(),
+                label: "D".into(),
+                kind: FieldType::Date,
+                required: false,
+                help: String::new(),
+                options: vec![],
+            },
         ];
         let err = |v: Value| check_values(&fields, &obj(v)).unwrap_err();
         assert_eq!(err(json!({"n": "3"})).field, "n");

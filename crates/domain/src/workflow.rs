@@ -49,7 +49,9 @@ impl StageKind {
     }
 
     pub fn parse(s: &str) -> Option<StageKind> {
-        [StageKind::Work, StageKind::Review, StageKind::Approval, StageKind::Delivery].into_iter().find(|k| k.as_str() == s)
+        [StageKind::Work, StageKind::Review, StageKind::Approval, StageKind::Delivery]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 
     /// Review and approval stages wait on reviewers.
@@ -187,7 +189,8 @@ pub fn check_stages(stages: &[StageSpec], seats_of: impl Fn(&ReviewerSpec) -> Op
     let mut names = std::collections::BTreeSet::new();
     for (i, s) in stages.iter().enumerate() {
         let at = |part: &str| format!("stages[{i}].{part}");
-        let bad = |code: &'static str, part: &str, why: String| Problem::new(code, at(part), format!("{}: {why}", at(part)));
+        let bad =
+            |code: &'static str, part: &str, why: String| Problem::new(code, at(part), format!("{}: {why}", at(part)));
         let name = s.name.trim();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             return Err(bad("stage-name-invalid", "name", String::from("a stage name has 1 to 100 characters")));
@@ -240,7 +243,11 @@ pub fn check_stages(stages: &[StageSpec], seats_of: impl Fn(&ReviewerSpec) -> Op
             continue;
         }
         if s.reviewers.is_empty() {
-            return Err(bad("stage-reviewers-missing", "reviewers", format!("a {} stage needs reviewers", s.kind.as_str())));
+            return Err(bad(
+                "stage-reviewers-missing",
+                "reviewers",
+                format!("a {} stage needs reviewers", s.kind.as_str()),
+            ));
         }
         if s.reviewers.len() > MAX_REVIEWERS {
             return Err(bad("stage-reviewers-invalid", "reviewers", format!("at most {MAX_REVIEWERS} reviewers")));
@@ -262,9 +269,15 @@ pub fn check_stages(stages: &[StageSpec], seats_of: impl Fn(&ReviewerSpec) -> Op
                     if r.backup_user_id.is_some() || r.backup_email.is_some() {
                         return Err(invalid("a group has no backup (give its members backups of their own)"));
                     }
-                    r.group_id.map(|g| format!("group:{g}")).ok_or_else(|| invalid("a group reviewer names group_id"))?
+                    r.group_id
+                        .map(|g| format!("group:{g}"))
+                        .ok_or_else(|| invalid("a group reviewer names group_id"))?
                 }
-                _ => return Err(invalid("a reviewer names exactly one of user_id (user), email (guest), group_id (group)")),
+                _ => {
+                    return Err(invalid(
+                        "a reviewer names exactly one of user_id (user), email (guest), group_id (group)",
+                    ));
+                }
             };
             if r.backup_user_id.is_some() && r.backup_email.is_some() {
                 return Err(invalid("a backup is a member (backup_user_id) or a guest (backup_email), not both"));
@@ -307,7 +320,9 @@ pub fn check_stages(stages: &[StageSpec], seats_of: impl Fn(&ReviewerSpec) -> Op
             return Err(bad(
                 "stage-rule-invalid",
                 "rule",
-                String::from("an approval stage's reviewers are the required approvers, and the lock needs all of them"),
+                String::from(
+                    "an approval stage's reviewers are the required approvers, and the lock needs all of them",
+                ),
             ));
         }
     }
@@ -402,7 +417,10 @@ mod tests {
         let seats = |r: &ReviewerSpec| Some(if r.kind == ReviewerKind::Group { 2 } else { 1 });
         let err = |s: Vec<StageSpec>| check_stages(&s, seats).unwrap_err();
         let mut s = stage(StageKind::Review, vec![]);
-        assert_eq!((err(vec![s.clone()]).code, err(vec![s.clone()]).field.as_str()), ("stage-reviewers-missing", "stages[0].reviewers"));
+        assert_eq!(
+            (err(vec![s.clone()]).code, err(vec![s.clone()]).field.as_str()),
+            ("stage-reviewers-missing", "stages[0].reviewers")
+        );
         s.reviewers = vec![user(), user()];
         s.rule = Rule::Quorum;
         s.quorum = Some(3);

@@ -30,6 +30,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The cause of an internal error; logged, never sent.
     pub source: Option<Box<dyn StdError + Send + Sync>>,
+    /// The request fields the error is about.
+    pub fields: Vec<String>,
 }
 
 /// The JSON body of every error.
@@ -41,13 +43,23 @@ pub struct ErrorBody {
     pub message: String,
     /// The request's id (also in the `x-request-id` header and the server log).
     pub request_id: String,
+    /// The request fields the error is about, as paths into the body (`stages[1].quorum`,
+    /// `objective`); absent when it is about no one field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None, source: None }
+        Self { status, code, message: message.into(), retry_after: None, source: None, fields: Vec::new() }
+    }
+
+    /// Names the request fields the error is about.
+    pub fn with_fields(mut self, fields: impl IntoIterator<Item = String>) -> Self {
+        self.fields = fields.into_iter().collect();
+        self
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -101,6 +113,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<frameproof_domain::problem::Problem> for ApiError {
+    fn from(p: frameproof_domain::problem::Problem) -> Self {
+        ApiError::bad_request(p.code, p.message).with_fields([p.field])
+    }
+}
+
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
         ApiError::bad_request(e.code(), e.to_string())
@@ -126,7 +144,7 @@ impl IntoResponse for ApiError {
             let detail = self.source.as_deref().map(|s| chain(s)).unwrap_or_else(|| self.message.clone());
             tracing::error!(request_id = %request_id, code = self.code, error = %detail, "request failed");
         }
-        let body = ErrorBody { code: self.code.to_owned(), message: self.message, request_id };
+        let body = ErrorBody { code: self.code.to_owned(), message: self.message, request_id, fields: self.fields };
         let mut resp = (self.status, axum::Json(body)).into_response();
         if let Some(v) = self.retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
             resp.headers_mut().insert(header::RETRY_AFTER, v);

@@ -147,6 +147,27 @@ pub async fn sweep_orphans(state: &AppState) -> Result<u64, frameproof_store::St
     Ok(deleted)
 }
 
+/// How often the workflow clock looks at due stage runs.
+const WORKFLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The workflow's clock: every minute, stage runs past due are marked overdue, backups asked
+/// and deemed approvals passed ([`crate::app::workflow::tick`]).
+pub fn spawn_workflow_clock(state: AppState, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        loop {
+            match crate::app::workflow::tick(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(runs = n, "workflow clock: stage runs moved on"),
+                Err(e) => tracing::warn!(error = ?e.message, "the workflow clock failed; will retry"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(WORKFLOW_EVERY) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    });
+}
+
 pub fn spawn(state: AppState, mut stop: watch::Receiver<bool>) {
     tokio::spawn(async move {
         let mut last_sweep: Option<tokio::time::Instant> = None;

@@ -212,6 +212,8 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
     let state = AppState::new(store, blobs, config, clock, format!("http://{addr}"))
         .map_err(|e| StartError::Media(format!("loading the server keys or the mail settings: {e}")))?;
+    // Workspaces made before briefs existed get the standard brief template.
+    app::briefs::ensure_standard_templates(&state).await.map_err(|e| StartError::Setup(e.message))?;
     let (stop, mut stopped) = watch::channel(false);
     let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
@@ -222,6 +224,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
             .await
     });
     housekeeping::spawn(state.clone(), stop.subscribe());
+    housekeeping::spawn_workflow_clock(state.clone(), stop.subscribe());
     app::audit::spawn_journal(state.clone(), stop.subscribe());
     mail::spawn(state.clone(), stop.subscribe());
     hub::spawn(state.clone(), stop.subscribe());

@@ -62,6 +62,11 @@ impl Zone {
         &self.name
     }
 
+    /// The zone's rules, for calendar maths.
+    pub fn tz(&self) -> &TimeZone {
+        &self.tz
+    }
+
     fn offset_info(&self, ms: i64) -> (jiff::civil::DateTime, String, Dst) {
         let at = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let info = self.tz.to_offset_info(at);

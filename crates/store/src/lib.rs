@@ -10,6 +10,8 @@
 pub mod accounts;
 pub mod assets;
 pub mod audit;
+pub mod briefs;
+pub mod calendars;
 pub mod comments;
 pub mod events;
 pub mod folders;
@@ -21,6 +23,7 @@ pub mod review;
 pub mod shares;
 pub mod uploads;
 pub mod versions;
+pub mod workflows;
 pub mod workspaces;
 
 use std::path::{Path, PathBuf};

@@ -141,14 +141,13 @@ pub async fn lock(c: &mut Conn, id: Uuid, owner: &str, now: i64, until: i64, at_
 /// never takes a lease that is free: a lease found free may have been taken and released by
 /// another writer meanwhile, which moved the offset and the bytes under this one.
 pub async fn renew(c: &mut Conn, id: Uuid, owner: &str, until: i64) -> Result<bool> {
-    let r = sqlx::query(
-        "UPDATE uploads SET lock_until = $3 WHERE id = $1 AND completed_at IS NULL AND lock_owner = $2",
-    )
-    .bind(id)
-    .bind(owner)
-    .bind(until)
-    .execute(c)
-    .await?;
+    let r =
+        sqlx::query("UPDATE uploads SET lock_until = $3 WHERE id = $1 AND completed_at IS NULL AND lock_owner = $2")
+            .bind(id)
+            .bind(owner)
+            .bind(until)
+            .execute(c)
+            .await?;
     Ok(r.rows_affected() == 1)
 }
 

@@ -118,6 +118,7 @@ pub async fn setup(state: &AppState, req: SetupRequest, client: &ClientInfo) -> 
     let ws_id = WorkspaceId(new_uuid(now));
     workspaces::insert_workspace(&mut tx, ws_id, &ws_name, state.config().limits.default_quota_bytes, now.0).await?;
     workspaces::insert_member(&mut tx, ws_id, user_id, Role::Owner, now.0).await?;
+    super::briefs::ensure_standard_template(&mut tx, ws_id, now).await?;
     let ws = workspaces::workspace(&mut tx, ws_id).await?.ok_or_else(ApiError::not_found)?;
     let view = WorkspaceView::new(&ws, Role::Owner);
     let actor = Actor { kind: "user", id: Some(user_id.to_string()), name: name.clone() };

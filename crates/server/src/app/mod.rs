@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod assets;
 pub mod audit;
+pub mod briefs;
+pub mod calendars;
 pub mod comments;
 pub mod folders;
 pub mod guests;
@@ -15,6 +17,7 @@ pub mod shares;
 pub mod throttle;
 pub mod uploads;
 pub mod versions;
+pub mod workflow;
 pub mod workspaces;
 
 use frameproof_domain::Timestamp;

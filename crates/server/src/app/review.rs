@@ -276,7 +276,21 @@ pub async fn lock_if_approved(
         return Ok(false);
     }
     seal(state, c, (&v, asset, project), actor, ("approvals", None, "every required approver approved"), now).await?;
+    super::workflow::version_locked(state, c, asset, v.id, actor, now).await?;
     Ok(true)
+}
+
+/// Seals a version whose approval stage passed as deemed (no decision by its due time, the
+/// stage having opted in): a lock of kind `deemed`, with the reason, and its receipt.
+pub async fn seal_deemed(
+    state: &AppState,
+    c: &mut WriteTx,
+    (v, asset, project): (&VersionRow, &AssetRow, &ProjectRow),
+    actor: &Actor,
+    reason: &str,
+    now: i64,
+) -> ApiResult<()> {
+    seal(state, c, (v, asset, project), actor, ("deemed", None, reason), now).await
 }
 
 /// Seals a version: records the lock, signs the audit chain's head, and issues the receipt.
@@ -351,6 +365,9 @@ async fn receipt_body(
             .map(|u| serde_json::json!({"user_id": u.id.to_string(), "name": u.name, "email": u.email})),
         None => None,
     };
+    // The workflow stage the lock ends, when there is one: its name, round, whether it was
+    // deemed, and its checklist as ticked.
+    let stage = super::workflow::receipt_stage(&mut *c, asset.id, v.id).await?;
     Ok(serde_json::json!({
         "type": "frameproof.approval-receipt",
         "format": 1,
@@ -364,6 +381,7 @@ async fn receipt_body(
         "approvers": approvers,
         "lock": {"kind": kind, "reason": reason, "locked_at": Timestamp(now).to_rfc3339(), "locked_by": locked_by},
         "audit_head": {"seq": head.0, "hash": head.1},
+        "stage": stage,
     }))
 }
 
@@ -393,6 +411,7 @@ pub async fn decide(state: &AppState, caller: &Caller, id: VersionId, req: Decid
             "the version's file is still being read; decide in a moment",
         ));
     }
+    super::workflow::require_checklist(&mut tx, &asset, &v, caller, req.decision).await?;
     let did = DecisionId(new_uuid(Timestamp(now)));
     rstore::add_decision(
         &mut tx,
@@ -420,6 +439,9 @@ pub async fn decide(state: &AppState, caller: &Caller, id: VersionId, req: Decid
         let detail = serde_json::json!({"decision": req.decision, "decision_id": did});
         super::shares::log(&mut tx, g, "decided", (Some(asset.id), Some(v.id)), &detail, now).await?;
     }
+    // The stage reviewing this version reads the decision first; then the lock rule (which,
+    // sealing, passes an approval stage).
+    super::workflow::decision_recorded(state, &mut tx, asset.id, v.id, caller, req.decision, now).await?;
     lock_if_approved(state, &mut tx, &asset, &project, &actor, now).await?;
     let v = versions::get(&mut tx, v.id).await?.ok_or_else(ApiError::not_found)?;
     let asset = frameproof_store::assets::get(&mut tx, asset.id).await?.ok_or_else(ApiError::not_found)?;
@@ -591,6 +613,7 @@ pub async fn lock(state: &AppState, p: &Principal, id: VersionId, req: LockReque
     access::require_not_archived(&project)?;
     require_unlocked(&v)?;
     seal(state, &mut tx, (&v, &asset, &project), &Actor::user(p), ("manual", Some(p.user_id), &why), now).await?;
+    super::workflow::version_locked(state, &mut tx, &asset, v.id, &Actor::user(p), now).await?;
     let v = versions::get(&mut tx, v.id).await?.ok_or_else(ApiError::not_found)?;
     let view = review_view(&mut tx, &v, &asset).await?;
     tx.commit().await?;

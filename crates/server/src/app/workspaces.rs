@@ -42,6 +42,7 @@ pub async fn create_in(
     let id = WorkspaceId(new_uuid(now));
     workspaces::insert_workspace(c, id, &name, state.config().limits.default_quota_bytes, now.0).await?;
     workspaces::insert_member(c, id, owner, Role::Owner, now.0).await?;
+    super::briefs::ensure_standard_template(c, id, now).await?;
     let ws = workspaces::workspace(c, id).await?.ok_or_else(ApiError::not_found)?;
     let view = WorkspaceView::new(&ws, Role::Owner);
     let actor = Actor { kind: "user", id: Some(owner.to_string()), name: owner_name.to_owned() };

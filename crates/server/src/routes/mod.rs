@@ -4,6 +4,7 @@
 pub mod account;
 pub mod assets;
 pub mod auth;
+pub mod campaigns;
 pub mod comments;
 pub mod events;
 pub mod folders;
@@ -54,6 +55,7 @@ Authenticate with the session cookie (browser; state-changing requests must carr
         (name = "share-links", description = "Share links (scope, permissions, expiry, password, domains, viewers), their access logs, recipient lists"),
         (name = "guests", description = "Guests: opening a share link, proving an e-mail, the guest session and its assets"),
         (name = "interchange", description = "Comments out as marker files for editing software, markers in as comments, the printable report"),
+        (name = "campaigns", description = "The operations layer: calendars, groups, brief templates and briefs, workflow templates, a campaign's workflow and board, deliverables, stage runs, checklists, what waits on me"),
         (name = "system", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -92,6 +94,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(shares::router())
         .merge(guests::router())
         .merge(interchange::router())
+        .merge(campaigns::router())
 }
 
 /// The OpenAPI document (what `GET /api/v1/openapi.json` and `frameproof openapi` print).
