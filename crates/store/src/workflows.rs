@@ -285,8 +285,8 @@ const RUN_COLS: &str = "id, asset_id, project_id, stage_id, round, version_id, e
 
 pub async fn insert_run(c: &mut Conn, r: &RunRow) -> Result<()> {
     sqlx::query(
-        "INSERT INTO stage_runs (id, asset_id, project_id, stage_id, round, version_id, entered_at, due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO stage_runs (id, asset_id, project_id, stage_id, seq, round, version_id, entered_at, due_at)
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM stage_runs WHERE asset_id = $2), $5, $6, $7, $8)",
     )
     .bind(r.id)
     .bind(r.asset_id.0)
@@ -309,13 +309,13 @@ pub async fn open_run(c: &mut Conn, asset: AssetId) -> Result<Option<RunRow>> {
 
 /// Every run of a deliverable, oldest first.
 pub async fn runs(c: &mut Conn, asset: AssetId) -> Result<Vec<RunRow>> {
-    let sql = format!("SELECT {RUN_COLS} FROM stage_runs WHERE asset_id = $1 ORDER BY entered_at, id");
+    let sql = format!("SELECT {RUN_COLS} FROM stage_runs WHERE asset_id = $1 ORDER BY seq");
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(asset.0).fetch_all(c).await?)
 }
 
 /// Every run of a campaign, oldest first.
 pub async fn runs_of_project(c: &mut Conn, project: ProjectId) -> Result<Vec<RunRow>> {
-    let sql = format!("SELECT {RUN_COLS} FROM stage_runs WHERE project_id = $1 ORDER BY entered_at, id");
+    let sql = format!("SELECT {RUN_COLS} FROM stage_runs WHERE project_id = $1 ORDER BY entered_at, asset_id, seq");
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(c).await?)
 }
 

@@ -66,7 +66,10 @@ fn hhmm(t: Time) -> String {
 }
 
 /// Checks a calendar: every field must hold; the answer names the first that does not.
-fn check(req: &CalendarView) -> ApiResult<(Zone, Calendar, CalendarRow, Vec<(String, String)>)> {
+/// A checked calendar: its zone, the maths, the row to store, and the holidays.
+type Checked = (Zone, Calendar, CalendarRow, Vec<(String, String)>);
+
+fn check(req: &CalendarView) -> ApiResult<Checked> {
     let zone = Zone::parse(&req.time_zone).map_err(|e| {
         ApiError::bad_request("time-zone-unknown", format!("time_zone: {e}")).with_fields(["time_zone".to_owned()])
     })?;

@@ -397,8 +397,7 @@ pub async fn update_campaign(
         )
         .with_fields(["owner_id".to_owned()]));
     }
-    wstore::set_campaign_people(&mut tx, id, req.owner_id.map(|o| o), req.launch_at.map(|l| l.map(|t| t.0)), now)
-        .await?;
+    wstore::set_campaign_people(&mut tx, id, req.owner_id, req.launch_at.map(|l| l.map(|t| t.0)), now).await?;
     let view = campaign_view(&mut tx, &project).await?;
     let scope = EventScope::project(project.workspace_id, project.id);
     record(&mut tx, event::CAMPAIGN_UPDATED, now, &Actor::user(p), scope, &view).await?;
@@ -467,18 +466,24 @@ pub async fn apply(state: &AppState, p: &Principal, id: ProjectId, req: ApplyWor
     )
     .await?;
     for asset in live.items {
-        start(state, &mut tx, &flow, &asset, &actor, now).await?;
+        let current = match asset.current_version_id {
+            Some(v) => versions::get(&mut tx, VersionId(v)).await?,
+            None => None,
+        };
+        start(state, &mut tx, &flow, &asset, current.as_ref(), &actor, now).await?;
     }
     tx.commit().await?;
     Ok(view)
 }
 
-/// Makes an asset a deliverable at the first stage (with its current version, if any).
+/// Makes an asset a deliverable at the first stage, with `version` to review (none: the first
+/// stage's work produces it, or a review stage waits for it).
 async fn start(
     state: &AppState,
     tx: &mut WriteTx,
     flow: &Flow,
     asset: &AssetRow,
+    version: Option<&VersionRow>,
     actor: &Actor,
     now: i64,
 ) -> ApiResult<()> {
@@ -503,11 +508,7 @@ async fn start(
         },
     )
     .await?;
-    let current = match asset.current_version_id {
-        Some(v) => versions::get(&mut *tx, VersionId(v)).await?,
-        None => None,
-    };
-    enter(state, tx, flow, asset, 0, current.as_ref(), None, actor, now).await
+    enter(state, tx, flow, asset, 0, version, None, actor, now).await
 }
 
 /// A new asset in a campaign with a workflow becomes a deliverable.
@@ -520,7 +521,7 @@ pub async fn asset_added(
     now: i64,
 ) -> ApiResult<()> {
     if let Some(flow) = flow(&mut *tx, project).await? {
-        start(state, tx, &flow, asset, actor, now).await?;
+        start(state, tx, &flow, asset, None, actor, now).await?;
     }
     Ok(())
 }
@@ -822,9 +823,12 @@ pub async fn version_added(
     }
     let Some(project) = frameproof_store::projects::get(&mut *tx, asset.project_id).await? else { return Ok(()) };
     let Some(flow) = flow(&mut *tx, &project).await? else { return Ok(()) };
-    let Some(d) = wstore::deliverable(&mut *tx, asset.id).await? else {
-        return start(state, tx, &flow, &asset, actor, now).await;
-    };
+    // An asset made by this upload becomes a deliverable first: its first stage starts as if
+    // before the upload, which then moves it on.
+    if wstore::deliverable(&mut *tx, asset.id).await?.is_none() {
+        start(state, tx, &flow, &asset, None, actor, now).await?;
+    }
+    let Some(d) = wstore::deliverable(&mut *tx, asset.id).await? else { return Ok(()) };
     if d.delivered_at.is_some() {
         return Ok(());
     }

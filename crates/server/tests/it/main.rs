@@ -7,6 +7,7 @@ mod kit;
 
 mod auth;
 mod bad_input;
+mod campaigns;
 mod events;
 mod ingest;
 mod openapi;

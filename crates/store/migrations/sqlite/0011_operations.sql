@@ -148,6 +148,9 @@ CREATE TABLE stage_runs (
     asset_id        BLOB NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
     project_id      BLOB NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     stage_id        BLOB NOT NULL REFERENCES campaign_stages (id) ON DELETE CASCADE,
+    -- The run's place in its deliverable's history (1, 2, …): runs entered in the same
+    -- millisecond keep the order they were entered in.
+    seq             INTEGER NOT NULL,
     round           INTEGER NOT NULL,
     version_id      BLOB REFERENCES versions (id) ON DELETE SET NULL,
     entered_at      INTEGER NOT NULL,
@@ -159,7 +162,7 @@ CREATE TABLE stage_runs (
     ended_by        TEXT,
     overdue_at      INTEGER
 );
-CREATE INDEX stage_runs_asset ON stage_runs (asset_id, entered_at);
+CREATE UNIQUE INDEX stage_runs_asset ON stage_runs (asset_id, seq);
 CREATE INDEX stage_runs_open ON stage_runs (due_at) WHERE exited_at IS NULL;
 
 -- A run's seats: who it waits on. A backup, when asked, shares the seat.
