@@ -70,6 +70,9 @@ pub struct LimitsConfig {
     /// The orphan sweep leaves media changed more recently than this alone (a file may be
     /// written a moment before the row naming it commits).
     pub orphan_grace_secs: i64,
+    /// How often the workflow clock looks at stage runs past due (overdue, backups, deemed
+    /// approvals); 0 turns it off (tests drive it by hand).
+    pub workflow_clock_secs: i64,
     /// Failed sign-ins for one account from one client address (or one known device) within the
     /// window before that address is refused for the account (429), even the right password;
     /// repeated bursts back off exponentially.
@@ -112,6 +115,7 @@ impl Default for LimitsConfig {
             invite_lifetime_hours: 24 * 7,
             trash_retention_days: 30,
             orphan_grace_secs: 3600,
+            workflow_clock_secs: 60,
             login_failures_per_account_and_ip: 5,
             login_failures_per_account: 20,
             login_slow_interval_secs: 10,
@@ -227,6 +231,9 @@ impl Config {
             if v <= 0 {
                 return Err(format!("{key} must be positive, got {v}"));
             }
+        }
+        if l.workflow_clock_secs < 0 {
+            return Err(format!("limits.workflow_clock_secs must be zero or more, got {}", l.workflow_clock_secs));
         }
         if l.orphan_grace_secs < 0 {
             return Err(format!("limits.orphan_grace_secs must be zero or more, got {}", l.orphan_grace_secs));

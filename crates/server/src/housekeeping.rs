@@ -147,12 +147,12 @@ pub async fn sweep_orphans(state: &AppState) -> Result<u64, frameproof_store::St
     Ok(deleted)
 }
 
-/// How often the workflow clock looks at due stage runs.
-const WORKFLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// The workflow's clock: every minute, stage runs past due are marked overdue, backups asked
-/// and deemed approvals passed ([`crate::app::workflow::tick`]).
+/// The workflow's clock: every `limits.workflow_clock_secs`, stage runs past due are marked
+/// overdue, backups asked and deemed approvals passed ([`crate::app::workflow::tick`]).
 pub fn spawn_workflow_clock(state: AppState, mut stop: watch::Receiver<bool>) {
+    let Some(every) = u64::try_from(state.config().limits.workflow_clock_secs).ok().filter(|s| *s > 0) else {
+        return;
+    };
     tokio::spawn(async move {
         loop {
             match crate::app::workflow::tick(&state).await {
@@ -161,7 +161,7 @@ pub fn spawn_workflow_clock(state: AppState, mut stop: watch::Receiver<bool>) {
                 Err(e) => tracing::warn!(error = ?e.message, "the workflow clock failed; will retry"),
             }
             tokio::select! {
-                _ = tokio::time::sleep(WORKFLOW_EVERY) => {}
+                _ = tokio::time::sleep(std::time::Duration::from_secs(every)) => {}
                 _ = stop.wait_for(|s| *s) => return,
             }
         }

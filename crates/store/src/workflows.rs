@@ -1,7 +1,7 @@
 //! Workflow templates, a campaign's applied stages, its deliverables, their stage runs, the
 //! runs' seats (who each waits on) and checklist ticks.
 
-use frameproof_domain::{AssetId, ProjectId, UserId, VersionId, WorkspaceId};
+use frameproof_domain::{AssetId, ProjectId, UserId, WorkspaceId};
 use sqlx::FromRow;
 use uuid::Uuid;
 
@@ -313,16 +313,11 @@ pub async fn runs(c: &mut Conn, asset: AssetId) -> Result<Vec<RunRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(asset.0).fetch_all(c).await?)
 }
 
-/// Every run of a campaign, oldest first.
-pub async fn runs_of_project(c: &mut Conn, project: ProjectId) -> Result<Vec<RunRow>> {
-    let sql = format!("SELECT {RUN_COLS} FROM stage_runs WHERE project_id = $1 ORDER BY entered_at, asset_id, seq");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(c).await?)
-}
-
-/// Open runs due at or before `at` (the clock's due and escalation pass).
+/// Open runs due at or before `at` that the clock still has work for.
 pub async fn open_runs_due(c: &mut Conn, at: i64, limit: i64) -> Result<Vec<RunRow>> {
     let sql = format!(
-        "SELECT {RUN_COLS} FROM stage_runs WHERE exited_at IS NULL AND due_at <= $1 ORDER BY due_at, id LIMIT $2"
+        "SELECT {RUN_COLS} FROM stage_runs WHERE exited_at IS NULL AND clock_done_at IS NULL AND due_at <= $1
+         ORDER BY due_at, id LIMIT $2"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(at).bind(limit).fetch_all(c).await?)
 }
@@ -346,6 +341,12 @@ pub async fn exit_run(
     .execute(c)
     .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// The clock is done with a run: it is not read again while open.
+pub async fn mark_clock_done(c: &mut Conn, id: Uuid, now: i64) -> Result<()> {
+    sqlx::query("UPDATE stage_runs SET clock_done_at = $2 WHERE id = $1").bind(id).bind(now).execute(c).await?;
+    Ok(())
 }
 
 pub async fn mark_overdue(c: &mut Conn, id: Uuid, now: i64) -> Result<bool> {
@@ -407,15 +408,6 @@ pub async fn insert_seat(c: &mut Conn, s: &SeatRow) -> Result<()> {
 pub async fn seats(c: &mut Conn, run: Uuid) -> Result<Vec<SeatRow>> {
     let sql = format!("SELECT {SEAT_COLS} FROM stage_run_reviewers WHERE run_id = $1 ORDER BY seat");
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(run).fetch_all(c).await?)
-}
-
-/// Every seat of a campaign's runs, `(run id, seat)` order.
-pub async fn seats_of_project(c: &mut Conn, project: ProjectId) -> Result<Vec<SeatRow>> {
-    let sql = format!(
-        "SELECT {} FROM stage_run_reviewers s JOIN stage_runs r ON r.id = s.run_id WHERE r.project_id = $1 ORDER BY s.run_id, s.seat",
-        SEAT_COLS.split(", ").map(|c| format!("s.{}", c.trim())).collect::<Vec<_>>().join(", ")
-    );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(c).await?)
 }
 
 pub async fn set_seat_decision(c: &mut Conn, run: Uuid, seat: i64, decision: &str, by: &str, now: i64) -> Result<()> {
@@ -514,9 +506,4 @@ pub async fn set_tick(c: &mut Conn, run: Uuid, item: i64, holder: &str, by: Opti
         }
     }
     Ok(())
-}
-
-/// The version a run reviews, typed.
-pub fn run_version(r: &RunRow) -> Option<VersionId> {
-    r.version_id.map(VersionId)
 }

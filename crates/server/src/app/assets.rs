@@ -63,7 +63,7 @@ pub async fn create(state: &AppState, p: &Principal, req: CreateAsset) -> ApiRes
     .await?;
     let row = assets::get(&mut tx, id).await?.ok_or_else(ApiError::not_found)?;
     let view = record_asset(&mut tx, event::ASSET_CREATED, now.0, p, &project, &row).await?;
-    super::workflow::asset_added(state, &mut tx, &row, &project, &crate::events::Actor::user(p), now.0).await?;
+    super::workflow::asset_added(&mut tx, &row, &project, &crate::events::Actor::user(p), now.0).await?;
     tx.commit().await?;
     Ok(view)
 }

@@ -470,6 +470,21 @@ async fn announce(
     Ok(())
 }
 
+/// Ends a change to a brief: its time, its event, the commit; answers the brief as it now is.
+async fn changed(
+    mut tx: WriteTx,
+    kind: &str,
+    p: &Principal,
+    (b, project): (&BriefRow, &frameproof_store::projects::ProjectRow),
+    now: i64,
+) -> ApiResult<BriefView> {
+    briefs::touch_brief(&mut tx, b.id, now).await?;
+    let view = brief_view(&mut tx, b, &viewer(p)).await?;
+    announce(&mut tx, kind, p, project, &view, now).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
 /// A brief the caller can reach, with its project and their role.
 async fn reach(
     c: &mut Conn,
@@ -552,11 +567,7 @@ pub async fn update(state: &AppState, p: &Principal, id: Uuid, req: UpdateBrief)
         )
         .await?;
     }
-    briefs::touch_brief(&mut tx, b.id, now).await?;
-    let view = brief_view(&mut tx, &b, &viewer(p)).await?;
-    announce(&mut tx, event::BRIEF_UPDATED, p, &project, &view, now).await?;
-    tx.commit().await?;
-    Ok(view)
+    changed(tx, event::BRIEF_UPDATED, p, (&b, &project), now).await
 }
 
 /// Submits the draft: 400 `brief-incomplete` naming every required field left empty.
@@ -587,11 +598,7 @@ pub async fn submit(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<Brie
         .with_fields(missing));
     }
     briefs::submit(&mut tx, b.id, latest.number, &by_json(p), now).await?;
-    briefs::touch_brief(&mut tx, b.id, now).await?;
-    let view = brief_view(&mut tx, &b, &viewer(p)).await?;
-    announce(&mut tx, event::BRIEF_SUBMITTED, p, &project, &view, now).await?;
-    tx.commit().await?;
-    Ok(view)
+    changed(tx, event::BRIEF_SUBMITTED, p, (&b, &project), now).await
 }
 
 /// Accepts the submitted revision: the campaign's owner, or a workspace owner or admin.
@@ -614,11 +621,7 @@ pub async fn accept(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<Brie
             },
         ));
     }
-    briefs::touch_brief(&mut tx, b.id, now).await?;
-    let view = brief_view(&mut tx, &b, &viewer(p)).await?;
-    announce(&mut tx, event::BRIEF_ACCEPTED, p, &project, &view, now).await?;
-    tx.commit().await?;
-    Ok(view)
+    changed(tx, event::BRIEF_ACCEPTED, p, (&b, &project), now).await
 }
 
 pub async fn revisions(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<Vec<RevisionView>> {

@@ -325,6 +325,16 @@ async fn check_members(c: &mut Conn, ws: WorkspaceId, members: &[UserId]) -> Api
     Ok(())
 }
 
+/// Stores a group; another of the same name is 409 `group-name-taken`.
+async fn put_group(c: &mut Conn, g: &GroupRow, members: &[UserId]) -> ApiResult<()> {
+    calendars::put_group(c, g, members).await.map_err(|e| match e {
+        frameproof_store::StoreError::Conflict(_) => {
+            ApiError::conflict("group-name-taken", format!("a group named {:?} exists", g.name))
+        }
+        e => e.into(),
+    })
+}
+
 pub async fn create_group(state: &AppState, p: &Principal, ws: WorkspaceId, req: GroupRequest) -> ApiResult<GroupView> {
     let name = validate::name("name", req.name.as_deref().unwrap_or(""))?;
     let now = state.now();
@@ -334,12 +344,7 @@ pub async fn create_group(state: &AppState, p: &Principal, ws: WorkspaceId, req:
     let members = req.members.unwrap_or_default();
     check_members(&mut tx, ws, &members).await?;
     let g = GroupRow { id: new_uuid(now), workspace_id: ws, name, created_at: now.0, updated_at: now.0 };
-    calendars::put_group(&mut tx, &g, &members).await.map_err(|e| match e {
-        frameproof_store::StoreError::Conflict(_) => {
-            ApiError::conflict("group-name-taken", format!("a group named {:?} exists", g.name))
-        }
-        e => e.into(),
-    })?;
+    put_group(&mut tx, &g, &members).await?;
     let view = group_view(&mut tx, &g).await?;
     record(&mut tx, event::GROUP_CREATED, now.0, &Actor::user(p), EventScope::workspace(ws), &view).await?;
     tx.commit().await?;
@@ -362,12 +367,7 @@ pub async fn update_group(state: &AppState, p: &Principal, id: Uuid, req: GroupR
         g.name = n;
     }
     g.updated_at = now;
-    calendars::put_group(&mut tx, &g, &members).await.map_err(|e| match e {
-        frameproof_store::StoreError::Conflict(_) => {
-            ApiError::conflict("group-name-taken", format!("a group named {:?} exists", g.name))
-        }
-        e => e.into(),
-    })?;
+    put_group(&mut tx, &g, &members).await?;
     let view = group_view(&mut tx, &g).await?;
     record(&mut tx, event::GROUP_UPDATED, now, &Actor::user(p), EventScope::workspace(g.workspace_id), &view).await?;
     tx.commit().await?;

@@ -276,7 +276,7 @@ pub async fn lock_if_approved(
         return Ok(false);
     }
     seal(state, c, (&v, asset, project), actor, ("approvals", None, "every required approver approved"), now).await?;
-    super::workflow::version_locked(state, c, asset, v.id, actor, now).await?;
+    super::workflow::version_locked(c, asset, v.id, actor, now).await?;
     Ok(true)
 }
 
@@ -441,7 +441,7 @@ pub async fn decide(state: &AppState, caller: &Caller, id: VersionId, req: Decid
     }
     // The stage reviewing this version reads the decision first; then the lock rule (which,
     // sealing, passes an approval stage).
-    super::workflow::decision_recorded(state, &mut tx, asset.id, v.id, caller, req.decision, now).await?;
+    super::workflow::decision_recorded(&mut tx, asset.id, v.id, caller, req.decision, now).await?;
     lock_if_approved(state, &mut tx, &asset, &project, &actor, now).await?;
     let v = versions::get(&mut tx, v.id).await?.ok_or_else(ApiError::not_found)?;
     let asset = frameproof_store::assets::get(&mut tx, asset.id).await?.ok_or_else(ApiError::not_found)?;
@@ -613,7 +613,7 @@ pub async fn lock(state: &AppState, p: &Principal, id: VersionId, req: LockReque
     access::require_not_archived(&project)?;
     require_unlocked(&v)?;
     seal(state, &mut tx, (&v, &asset, &project), &Actor::user(p), ("manual", Some(p.user_id), &why), now).await?;
-    super::workflow::version_locked(state, &mut tx, &asset, v.id, &Actor::user(p), now).await?;
+    super::workflow::version_locked(&mut tx, &asset, v.id, &Actor::user(p), now).await?;
     let v = versions::get(&mut tx, v.id).await?.ok_or_else(ApiError::not_found)?;
     let view = review_view(&mut tx, &v, &asset).await?;
     tx.commit().await?;

@@ -525,7 +525,7 @@ async fn finish(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<(AssetId
     record(&mut tx, "version.added", now.0, &actor, scope, &payload).await?;
     // In a campaign with a workflow the version moves its deliverable on (a new asset becomes
     // one first).
-    super::workflow::version_added(state, &mut tx, asset.id, version_id, &actor, now.0).await?;
+    super::workflow::version_added(&mut tx, asset.id, version_id, &actor, now.0).await?;
     let job = serde_json::json!({ "version_id": version_id, "staging_key": upload.staging_key });
     jobs::enqueue(
         &mut tx,

@@ -470,7 +470,7 @@ pub async fn apply(state: &AppState, p: &Principal, id: ProjectId, req: ApplyWor
             Some(v) => versions::get(&mut tx, VersionId(v)).await?,
             None => None,
         };
-        start(state, &mut tx, &flow, &asset, current.as_ref(), &actor, now).await?;
+        start(&mut tx, &flow, &asset, current.as_ref(), &actor, now).await?;
     }
     tx.commit().await?;
     Ok(view)
@@ -479,7 +479,6 @@ pub async fn apply(state: &AppState, p: &Principal, id: ProjectId, req: ApplyWor
 /// Makes an asset a deliverable at the first stage, with `version` to review (none: the first
 /// stage's work produces it, or a review stage waits for it).
 async fn start(
-    state: &AppState,
     tx: &mut WriteTx,
     flow: &Flow,
     asset: &AssetRow,
@@ -508,12 +507,11 @@ async fn start(
         },
     )
     .await?;
-    enter(state, tx, flow, asset, 0, version, None, actor, now).await
+    enter(tx, flow, asset, 0, version, None, actor, now).await
 }
 
 /// A new asset in a campaign with a workflow becomes a deliverable.
 pub async fn asset_added(
-    state: &AppState,
     tx: &mut WriteTx,
     asset: &AssetRow,
     project: &ProjectRow,
@@ -521,7 +519,7 @@ pub async fn asset_added(
     now: i64,
 ) -> ApiResult<()> {
     if let Some(flow) = flow(&mut *tx, project).await? {
-        start(state, tx, &flow, asset, None, actor, now).await?;
+        start(tx, &flow, asset, None, actor, now).await?;
     }
     Ok(())
 }
@@ -595,7 +593,6 @@ async fn seats_for(c: &mut Conn, ws: WorkspaceId, spec: &StageSpec) -> ApiResult
 /// review stage waiting for one).
 #[allow(clippy::too_many_arguments)]
 async fn enter(
-    state: &AppState,
     tx: &mut WriteTx,
     flow: &Flow,
     asset: &AssetRow,
@@ -674,7 +671,7 @@ async fn enter(
     }
     if stage.spec.kind == StageKind::Approval {
         let seats = wstore::seats(&mut *tx, run.id).await?;
-        set_required_approvers(state, tx, flow, asset, &seats, actor, now).await?;
+        set_required_approvers(tx, flow, asset, &seats, actor, now).await?;
     }
     Ok(())
 }
@@ -682,7 +679,6 @@ async fn enter(
 /// An approval stage's reviewers are the asset's required approvers: each seat's reviewer, or
 /// the backup once the backup was asked in their place.
 async fn set_required_approvers(
-    _state: &AppState,
     tx: &mut WriteTx,
     flow: &Flow,
     asset: &AssetRow,
@@ -715,9 +711,7 @@ async fn set_required_approvers(
 
 /// Ends `run` as passed (or deemed, or skipped) and enters the next stage; past the last stage
 /// the deliverable is delivered.
-#[allow(clippy::too_many_arguments)]
 async fn advance(
-    state: &AppState,
     tx: &mut WriteTx,
     flow: &Flow,
     asset: &AssetRow,
@@ -750,7 +744,7 @@ async fn advance(
         },
     };
     if idx + 1 < flow.stages.len() {
-        enter(state, tx, flow, asset, idx + 1, version.as_ref(), None, actor, now).await
+        enter(tx, flow, asset, idx + 1, version.as_ref(), None, actor, now).await
     } else {
         wstore::set_delivered(&mut *tx, asset.id, Some(now), now).await?;
         let payload =
@@ -765,7 +759,6 @@ async fn advance(
 /// then goes where the campaign's re-entry rule says), or, with no work stage before it, the
 /// deliverable waits here for the next version.
 async fn send_back(
-    state: &AppState,
     tx: &mut WriteTx,
     flow: &Flow,
     asset: &AssetRow,
@@ -798,7 +791,7 @@ async fn send_back(
         None => None,
     };
     match flow.stages[..idx].iter().rposition(|s| s.spec.kind == StageKind::Work) {
-        Some(work) => enter(state, tx, flow, asset, work, version.as_ref(), Some(target), actor, now).await,
+        Some(work) => enter(tx, flow, asset, work, version.as_ref(), Some(target), actor, now).await,
         None => {
             wstore::set_stage(&mut *tx, asset.id, run.stage_id, Some(target), now).await?;
             Ok(())
@@ -810,7 +803,6 @@ async fn send_back(
 /// the stage order says), starts a waiting review stage, or supersedes the version under review
 /// (a new round of the same stage). Delivered deliverables and delivery stages are left alone.
 pub async fn version_added(
-    state: &AppState,
     tx: &mut WriteTx,
     asset: AssetId,
     version: VersionId,
@@ -826,7 +818,7 @@ pub async fn version_added(
     // An asset made by this upload becomes a deliverable first: its first stage starts as if
     // before the upload, which then moves it on.
     if wstore::deliverable(&mut *tx, asset.id).await?.is_none() {
-        start(state, tx, &flow, &asset, None, actor, now).await?;
+        start(tx, &flow, &asset, None, actor, now).await?;
     }
     let Some(d) = wstore::deliverable(&mut *tx, asset.id).await? else { return Ok(()) };
     if d.delivered_at.is_some() {
@@ -856,7 +848,7 @@ pub async fn version_added(
                 None => (here + 1 < flow.stages.len()).then_some(here + 1),
             };
             match next {
-                Some(i) => enter(state, tx, &flow, &asset, i, Some(&v), None, actor, now).await,
+                Some(i) => enter(tx, &flow, &asset, i, Some(&v), None, actor, now).await,
                 None => {
                     wstore::set_delivered(&mut *tx, asset.id, Some(now), now).await?;
                     Ok(())
@@ -876,12 +868,12 @@ pub async fn version_added(
                 )
                 .await?;
             }
-            enter(state, tx, &flow, &asset, here, Some(&v), None, actor, now).await
+            enter(tx, &flow, &asset, here, Some(&v), None, actor, now).await
         }
         (Some(_), _) => Ok(()),
         (None, _) => {
             let target = d.return_stage_id.and_then(|s| flow.stage(s)).map_or(here, |(i, _)| i);
-            enter(state, tx, &flow, &asset, target, Some(&v), None, actor, now).await
+            enter(tx, &flow, &asset, target, Some(&v), None, actor, now).await
         }
     }
 }
@@ -960,7 +952,6 @@ pub async fn require_checklist(
 /// After a decision is recorded (and the lock rule had its say): fills the caller's seat and
 /// lets the stage's rule decide.
 pub async fn decision_recorded(
-    state: &AppState,
     tx: &mut WriteTx,
     asset: AssetId,
     version: VersionId,
@@ -979,13 +970,11 @@ pub async fn decision_recorded(
     let seats = wstore::seats(&mut *tx, run.id).await?;
     let Some((seat, by)) = seat_of(&seats, caller) else { return Ok(()) };
     wstore::set_seat_decision(&mut *tx, run.id, seat.seat, decision.as_str(), by, now).await?;
-    settle(state, tx, &flow, &asset, &run, &stage, &Actor::of(caller), now).await
+    settle(tx, &flow, &asset, &run, &stage, &Actor::of(caller), now).await
 }
 
 /// Applies the stage's rule to its seats now.
-#[allow(clippy::too_many_arguments)]
 async fn settle(
-    state: &AppState,
     tx: &mut WriteTx,
     flow: &Flow,
     asset: &AssetRow,
@@ -1014,14 +1003,13 @@ async fn settle(
     };
     match verdict {
         Verdict::Open => Ok(()),
-        Verdict::Passed => advance(state, tx, flow, asset, run, ("passed", None, None), actor, now).await,
-        Verdict::ChangesRequested => send_back(state, tx, flow, asset, run, actor, now).await,
+        Verdict::Passed => advance(tx, flow, asset, run, ("passed", None, None), actor, now).await,
+        Verdict::ChangesRequested => send_back(tx, flow, asset, run, actor, now).await,
     }
 }
 
 /// After a version locked (by its approvals or by hand): an approval stage reviewing it passes.
 pub async fn version_locked(
-    state: &AppState,
     tx: &mut WriteTx,
     asset: &AssetRow,
     version: VersionId,
@@ -1036,7 +1024,7 @@ pub async fn version_locked(
     let Some((_, stage)) = flow.stage(run.stage_id) else { return Ok(()) };
     if stage.spec.kind == StageKind::Approval {
         let stage = stage.clone();
-        settle(state, tx, &flow, asset, &run, &stage, actor, now).await?;
+        settle(tx, &flow, asset, &run, &stage, actor, now).await?;
     }
     Ok(())
 }
@@ -1079,7 +1067,12 @@ pub async fn tick(state: &AppState) -> ApiResult<u64> {
             payload["owner_id"] = serde_json::json!(flow.campaign.owner_id);
             record(&mut tx, event::STAGE_OVERDUE, now, &actor, scope, &payload).await?;
         }
-        if stage.spec.deemed_approval && stage.spec.kind.has_reviewers() {
+        if !stage.spec.kind.has_reviewers() {
+            // Work and delivery stages wait on no one: marking them overdue is all.
+            wstore::mark_clock_done(&mut tx, run.id, now).await?;
+            continue;
+        }
+        if stage.spec.deemed_approval {
             if deem(state, &mut tx, &flow, &asset, &run, &stage, &actor, now).await? {
                 changed += 1;
             }
@@ -1105,9 +1098,11 @@ pub async fn tick(state: &AppState) -> ApiResult<u64> {
             changed += 1;
             if stage.spec.kind == StageKind::Approval {
                 let seats = wstore::seats(&mut tx, run.id).await?;
-                set_required_approvers(state, &mut tx, &flow, &asset, &seats, &actor, now).await?;
+                set_required_approvers(&mut tx, &flow, &asset, &seats, &actor, now).await?;
             }
         }
+        // Every backup there is has been asked: nothing is left for the clock to do.
+        wstore::mark_clock_done(&mut tx, run.id, now).await?;
     }
     tx.commit().await?;
     Ok(changed)
@@ -1142,7 +1137,7 @@ async fn deem(
             super::review::seal_deemed(state, tx, (&v, asset, &flow.project), actor, &reason, now).await?;
         }
     }
-    advance(state, tx, flow, asset, run, ("deemed", Some(&reason), None), actor, now).await?;
+    advance(tx, flow, asset, run, ("deemed", Some(&reason), None), actor, now).await?;
     Ok(true)
 }
 
@@ -1171,9 +1166,15 @@ pub async fn receipt_stage(c: &mut Conn, asset: AssetId, version: VersionId) -> 
                 .collect();
             let done = match item.per {
                 ChecklistPer::Stage => !ticked.is_empty(),
-                ChecklistPer::Reviewer => seats.iter().all(|s| {
-                    ticks.iter().any(|(n, h, _, _)| *n == i && *h == format!("seat:{}", s.seat)) || s.decision.is_none()
-                }),
+                // Ticked at all, and by every seat that decided (a deemed stage no one decided
+                // in shows its items as they were: unticked).
+                ChecklistPer::Reviewer => {
+                    !ticked.is_empty()
+                        && seats
+                            .iter()
+                            .filter(|s| s.decision.is_some())
+                            .all(|s| ticks.iter().any(|(n, h, _, _)| *n == i && *h == format!("seat:{}", s.seat)))
+                }
             };
             serde_json::json!({"text": item.text, "per": item.per, "done": done, "ticked": ticked})
         })
@@ -1468,12 +1469,24 @@ async fn reach_deliverable(
     Ok((asset, project, role, d))
 }
 
+/// A deliverable as it stands now, as member `p` sees it.
+async fn deliverable_now(
+    c: &mut Conn,
+    asset: AssetId,
+    project: ProjectId,
+    p: &Principal,
+    now: i64,
+) -> ApiResult<DeliverableView> {
+    let d = wstore::deliverable(&mut *c, asset).await?.ok_or_else(ApiError::not_found)?;
+    let stages = wstore::stages(&mut *c, project).await?;
+    deliverable_view(c, &d, &stages, Some(&Caller::User(p.clone())), now).await
+}
+
 pub async fn get_deliverable(state: &AppState, p: &Principal, asset: AssetId) -> ApiResult<DeliverableView> {
     let now = state.now().0;
     let mut c = state.store().reader().await?;
-    let (_, project, _, d) = reach_deliverable(&mut c, p, asset).await?;
-    let stages = wstore::stages(&mut c, project.id).await?;
-    deliverable_view(&mut c, &d, &stages, Some(&Caller::User(p.clone())), now).await
+    let (asset, project, _, _) = reach_deliverable(&mut c, p, asset).await?;
+    deliverable_now(&mut c, asset.id, project.id, p, now).await
 }
 
 pub async fn runs(state: &AppState, p: &Principal, asset: AssetId) -> ApiResult<Vec<StageRunView>> {
@@ -1535,9 +1548,7 @@ pub async fn update_deliverable(
         now,
     )
     .await?;
-    let d = wstore::deliverable(&mut tx, asset.id).await?.ok_or_else(ApiError::not_found)?;
-    let stages = wstore::stages(&mut tx, project.id).await?;
-    let view = deliverable_view(&mut tx, &d, &stages, Some(&Caller::User(p.clone())), now).await?;
+    let view = deliverable_now(&mut tx, asset.id, project.id, p, now).await?;
     let payload = serde_json::json!({"asset_id": asset.id, "due_at": view.due_at, "brief_line": view.brief_line});
     record(
         &mut tx,
@@ -1586,10 +1597,8 @@ pub async fn skip(state: &AppState, p: &Principal, asset: AssetId, req: SkipStag
         )
     })?;
     let by = serde_json::json!({"user_id": p.user_id, "name": p.name}).to_string();
-    advance(state, &mut tx, &flow, &asset, &run, ("skipped", Some(reason), Some(&by)), &Actor::user(p), now).await?;
-    let d = wstore::deliverable(&mut tx, asset.id).await?.ok_or_else(ApiError::not_found)?;
-    let stages = wstore::stages(&mut tx, project.id).await?;
-    let view = deliverable_view(&mut tx, &d, &stages, Some(&Caller::User(p.clone())), now).await?;
+    advance(&mut tx, &flow, &asset, &run, ("skipped", Some(reason), Some(&by)), &Actor::user(p), now).await?;
+    let view = deliverable_now(&mut tx, asset.id, project.id, p, now).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -1624,10 +1633,8 @@ pub async fn complete(state: &AppState, p: &Principal, asset: AssetId) -> ApiRes
         }
     }
     let by = serde_json::json!({"user_id": p.user_id, "name": p.name}).to_string();
-    advance(state, &mut tx, &flow, &asset, &run, ("passed", None, Some(&by)), &Actor::user(p), now).await?;
-    let d = wstore::deliverable(&mut tx, asset.id).await?.ok_or_else(ApiError::not_found)?;
-    let stages = wstore::stages(&mut tx, project.id).await?;
-    let view = deliverable_view(&mut tx, &d, &stages, Some(&Caller::User(p.clone())), now).await?;
+    advance(&mut tx, &flow, &asset, &run, ("passed", None, Some(&by)), &Actor::user(p), now).await?;
+    let view = deliverable_now(&mut tx, asset.id, project.id, p, now).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -1739,8 +1746,7 @@ pub async fn tick_item(
 }
 
 /// Records that the caller opened this version: the first time fills `first_seen_at` of their
-/// seat in the stage reviewing it. Also marks the campaign's brief seen. No content changes,
-/// so it is not an event.
+/// seat in the stage reviewing it. No content changes, so it is not an event.
 pub async fn seen(state: &AppState, caller: &Caller, id: VersionId) -> ApiResult<()> {
     let now = state.now().0;
     let mut tx = state.store().begin().await?;

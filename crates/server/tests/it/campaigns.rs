@@ -53,7 +53,12 @@ fn summary(runs: &Value) -> Vec<(String, i64, String)> {
 #[tokio::test]
 async fn a_deliverable_goes_from_brief_to_delivered_through_every_kind_of_stage() {
     let mut mail = MailSink::start().await;
-    let srv = TestServer::start_with(|c| mail.configure(c)).await;
+    // The test drives the workflow clock itself.
+    let srv = TestServer::start_with(|c| {
+        mail.configure(c);
+        c.limits.workflow_clock_secs = 0;
+    })
+    .await;
     srv.clock.set(Timestamp(at("2026-12-07T09:00")));
     let (owner, ws) = srv.owner().await;
     let ws = s(&ws["id"]);

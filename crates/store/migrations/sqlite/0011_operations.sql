@@ -160,10 +160,12 @@ CREATE TABLE stage_runs (
     reason          TEXT,
     -- JSON actor of a skip, a move or a delivery.
     ended_by        TEXT,
-    overdue_at      INTEGER
+    overdue_at      INTEGER,
+    -- The clock has nothing more to do for this run (overdue marked, backups asked or none).
+    clock_done_at   INTEGER
 );
 CREATE UNIQUE INDEX stage_runs_asset ON stage_runs (asset_id, seq);
-CREATE INDEX stage_runs_open ON stage_runs (due_at) WHERE exited_at IS NULL;
+CREATE INDEX stage_runs_open ON stage_runs (due_at) WHERE exited_at IS NULL AND clock_done_at IS NULL;
 
 -- A run's seats: who it waits on. A backup, when asked, shares the seat.
 CREATE TABLE stage_run_reviewers (
