@@ -122,6 +122,34 @@ impl Calendar {
         next
     }
 
+    /// The last business day before `d`.
+    pub fn previous_business_day(&self, d: Date) -> Date {
+        let mut prev = d;
+        while let Ok(day) = prev.yesterday() {
+            prev = day;
+            if self.is_business_day(prev) || prev.year() < FIRST_YEAR - 1 {
+                break;
+            }
+        }
+        prev
+    }
+
+    /// The instant of local wall-clock `hour:minute` on `d`, in milliseconds.
+    pub fn at(&self, d: Date, hour: i8, minute: i8) -> i64 {
+        self.instant(d, Time::new(hour, minute, 0, 0).unwrap_or(Time::midnight()))
+    }
+
+    /// `ms` as a person reads it in the calendar's zone: `Wed 9 Dec 2026 17:00 Europe/London`.
+    pub fn format(&self, ms: i64) -> String {
+        format!("{} {}", self.local(ms).strftime("%a %-d %b %Y %H:%M"), self.tz.iana_name().unwrap_or("UTC"))
+    }
+
+    /// When a "due tomorrow" reminder for something due at `due_ms` falls: the start of the
+    /// working day on the business day before the due day.
+    pub fn reminder_before(&self, due_ms: i64) -> i64 {
+        self.working_hours(self.previous_business_day(self.local_date(due_ms))).0
+    }
+
     /// The `n`-th business day after `d` (`d` itself for 0).
     pub fn add_business_days(&self, d: Date, n: u32) -> Date {
         (0..n.min(MAX_BUSINESS_DAYS)).fold(d, |day, _| self.next_business_day(day))
@@ -204,6 +232,20 @@ mod tests {
         assert_eq!(london.business_ms(entered, due), 23 * HOUR);
         assert_eq!(due - entered, 104 * HOUR);
         assert_eq!(london.business_days_between(london.local_date(entered), london.local_date(due)), 2);
+    }
+
+    #[test]
+    fn a_due_tomorrow_reminder_falls_on_the_working_morning_before_the_due_day() {
+        let mut london = Calendar::standard(zone("Europe/London"));
+        // Due Wednesday 17:00: reminded Tuesday 09:00.
+        assert_eq!(london.reminder_before(at("2026-12-09T17:00:00Z")), at("2026-12-08T09:00:00Z"));
+        // Due Monday: reminded the Friday before, over the weekend.
+        assert_eq!(london.reminder_before(at("2026-12-14T17:00:00Z")), at("2026-12-11T09:00:00Z"));
+        // A holiday on that Friday moves it to Thursday; the clock's 08:00 is local.
+        london.holidays.insert(date(2026, 12, 11));
+        assert_eq!(london.reminder_before(at("2026-12-14T17:00:00Z")), at("2026-12-10T09:00:00Z"));
+        assert_eq!(london.at(date(2026, 7, 1), 8, 0), at("2026-07-01T07:00:00Z"), "08:00 BST");
+        assert_eq!(london.format(at("2026-12-09T17:00:00Z")), "Wed 9 Dec 2026 17:00 Europe/London");
     }
 
     #[test]

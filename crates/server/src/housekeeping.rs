@@ -160,6 +160,11 @@ pub fn spawn_workflow_clock(state: AppState, mut stop: watch::Receiver<bool>) {
                 Ok(n) => tracing::info!(runs = n, "workflow clock: stage runs moved on"),
                 Err(e) => tracing::warn!(error = ?e.message, "the workflow clock failed; will retry"),
             }
+            match crate::app::reminders::pass(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(mails = n, "workflow clock: reminders queued"),
+                Err(e) => tracing::warn!(error = ?e.message, "the reminder pass failed; will retry"),
+            }
             tokio::select! {
                 _ = tokio::time::sleep(std::time::Duration::from_secs(every)) => {}
                 _ = stop.wait_for(|s| *s) => return,

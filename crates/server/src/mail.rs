@@ -188,6 +188,259 @@ pub async fn verification_code(c: &mut Conn, to: &str, link_name: &str, code: &s
     enqueue(c, to, "verification-code", &subject, &text, &html_page(&subject, &html), now).await
 }
 
+/// A new campaign request, to an intake owner.
+pub async fn campaign_requested(
+    c: &mut Conn,
+    to: &str,
+    (owner, workspace): (&str, &str),
+    r: &crate::app::intake::RequestView,
+    url: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let subject = format!("New campaign request: {}", r.project_name);
+    let via = r.link.as_ref().map(|l| format!(" through \u{201c}{}\u{201d}", l.name)).unwrap_or_default();
+    let text = format!(
+        "Hello {owner},\n\n{} <{}> asked for a new campaign in {workspace}{via}: \u{201c}{}\u{201d}.\n\n\
+         Read the brief, then accept it (choosing a workflow) or decline it with a reason:\n{url}\n",
+        r.requester.name, r.requester.email, r.project_name
+    );
+    let html = format!(
+        "<p>Hello {},</p>\n<p>{} &lt;{}&gt; asked for a new campaign in {}{}: <strong>{}</strong>.</p>\n\
+         <p>Read the brief, then accept it (choosing a workflow) or decline it with a reason.</p>\n{}",
+        escape(owner),
+        escape(&r.requester.name),
+        escape(&r.requester.email),
+        escape(workspace),
+        escape(&via),
+        escape(&r.project_name),
+        button(url, "Open the request")
+    );
+    enqueue(c, to, "campaign-requested", &subject, &text, &html_page(&subject, &html), now).await
+}
+
+/// The requester's copy of what they sent.
+pub async fn request_received(
+    c: &mut Conn,
+    to: &str,
+    (name, workspace): (&str, &str),
+    r: &crate::app::intake::RequestView,
+    now: i64,
+) -> ApiResult<()> {
+    let subject = format!("We received your request: {}", r.project_name);
+    let text = format!(
+        "Hello {name},\n\n{workspace} received your campaign request \u{201c}{}\u{201d} (reference {}).\n\
+         You will hear when it is accepted or declined.\n",
+        r.project_name, r.project_id
+    );
+    let html = format!(
+        "<p>Hello {},</p>\n<p>{} received your campaign request <strong>{}</strong> (reference {}).</p>\n\
+         <p>You will hear when it is accepted or declined.</p>",
+        escape(name),
+        escape(workspace),
+        escape(&r.project_name),
+        r.project_id
+    );
+    enqueue(c, to, "request-received", &subject, &text, &html_page(&subject, &html), now).await
+}
+
+/// The decision on a request, to its requester: accepted, or declined with the reason.
+pub async fn request_decided(
+    c: &mut Conn,
+    r: &frameproof_store::intake::RequestRow,
+    (campaign, workspace): (&str, &str),
+    by: &str,
+    declined: Option<&str>,
+    now: i64,
+) -> ApiResult<()> {
+    let (subject, text, html) = match declined {
+        None => {
+            let subject = format!("Accepted: {campaign}");
+            let text = format!(
+                "Hello {},\n\n{by} accepted your campaign request \u{201c}{campaign}\u{201d} in {workspace}. \
+                 Work on it starts now.\n",
+                r.requester_name
+            );
+            let html = format!(
+                "<p>Hello {},</p>\n<p>{} accepted your campaign request <strong>{}</strong> in {}. Work on it starts now.</p>",
+                escape(&r.requester_name),
+                escape(by),
+                escape(campaign),
+                escape(workspace)
+            );
+            (subject, text, html)
+        }
+        Some(reason) => {
+            let subject = format!("Declined: {campaign}");
+            let text = format!(
+                "Hello {},\n\n{by} declined your campaign request \u{201c}{campaign}\u{201d} in {workspace}:\n\n{reason}\n",
+                r.requester_name
+            );
+            let html = format!(
+                "<p>Hello {},</p>\n<p>{} declined your campaign request <strong>{}</strong> in {}:</p>\n<blockquote>{}</blockquote>",
+                escape(&r.requester_name),
+                escape(by),
+                escape(campaign),
+                escape(workspace),
+                paragraphs(reason)
+            );
+            (subject, text, html)
+        }
+    };
+    enqueue(c, &r.requester_email, "request-decided", &subject, &text, &html_page(&subject, &html), now).await
+}
+
+/// The lines of a reminder about one item, as text and as HTML.
+fn reminder_item(line: &crate::app::reminders::ReminderLine, late: bool, url: Option<&str>) -> (String, String) {
+    let late_text = if late { " \u{2014} overdue" } else { "" };
+    let mut text = format!(
+        "{} ({}): {}, round {}, due {}{late_text}\n",
+        line.title, line.campaign, line.stage, line.round, line.due
+    );
+    let mut html = format!(
+        "<li><p><strong>{}</strong> ({}): {}, round {}, due {}{}</p>",
+        escape(&line.title),
+        escape(&line.campaign),
+        escape(&line.stage),
+        line.round,
+        escape(&line.due),
+        if late { " <strong style=\"color: #b00020\">overdue</strong>" } else { "" }
+    );
+    match url {
+        Some(u) => {
+            text.push_str(&format!("{u}\n"));
+            html.push_str(&format!("<p><a href=\"{}\">Open it</a></p>", escape(u)));
+        }
+        None => {
+            text.push_str("Open it from the review link you were sent.\n");
+            html.push_str("<p>Open it from the review link you were sent.</p>");
+        }
+    }
+    html.push_str("</li>\n");
+    (text, html)
+}
+
+/// A reviewer (or a backup, `instead` of someone) is asked to review.
+pub async fn reminder_asked(
+    c: &mut Conn,
+    to: &str,
+    name: &str,
+    line: &crate::app::reminders::ReminderLine,
+    instead: Option<&str>,
+    url: Option<&str>,
+    now: i64,
+) -> ApiResult<()> {
+    let subject = format!("Please review {}: {} (due {})", line.title, line.stage, line.due);
+    let why = match instead {
+        Some(other) => format!("You are asked in place of {other}, who has not decided in time."),
+        None => String::from("You are asked to review this."),
+    };
+    let (item_text, item_html) = reminder_item(line, false, url);
+    let text = format!("Hello {name},\n\n{why}\n\n{item_text}");
+    let html = format!("<p>Hello {},</p>\n<p>{}</p>\n<ul>\n{item_html}</ul>", escape(name), escape(&why));
+    enqueue(c, to, "reviewer-asked", &subject, &text, &html_page(&subject, &html), now).await
+}
+
+/// "Due tomorrow" (`soon`) or "due now", to someone a stage still waits on.
+pub async fn reminder_due(
+    c: &mut Conn,
+    (to, name): (&str, &str),
+    line: &crate::app::reminders::ReminderLine,
+    soon: bool,
+    url: Option<&str>,
+    now: i64,
+) -> ApiResult<()> {
+    let (subject, lead) = if soon {
+        (format!("Due tomorrow: {} ({})", line.title, line.stage), "This is due on the next working day.")
+    } else {
+        (format!("Due now: {} ({})", line.title, line.stage), "This is due now and still waits on you.")
+    };
+    let (item_text, item_html) = reminder_item(line, !soon, url);
+    let text = format!("Hello {name},\n\n{lead}\n\n{item_text}");
+    let html = format!("<p>Hello {},</p>\n<p>{lead}</p>\n<ul>\n{item_html}</ul>", escape(name));
+    enqueue(c, to, if soon { "due-soon" } else { "due-now" }, &subject, &text, &html_page(&subject, &html), now).await
+}
+
+/// The 08:00 digest of everything that waits on someone.
+pub async fn reminder_digest(
+    c: &mut Conn,
+    (to, name): (&str, &str),
+    lines: &[(crate::app::reminders::ReminderLine, bool, Option<String>)],
+    now: i64,
+) -> ApiResult<()> {
+    let n = lines.len();
+    let subject =
+        if n == 1 { String::from("1 thing waits on you today") } else { format!("{n} things wait on you today") };
+    let mut text = format!("Hello {name},\n\nWaiting on you, soonest due first:\n\n");
+    let mut html = format!("<p>Hello {},</p>\n<p>Waiting on you, soonest due first:</p>\n<ul>\n", escape(name));
+    for (line, late, url) in lines {
+        let (t, h) = reminder_item(line, *late, url.as_deref());
+        text.push_str(&t);
+        text.push('\n');
+        html.push_str(&h);
+    }
+    text.push_str("You get this mail once a working day while anything waits on you.\n");
+    html.push_str("</ul>\n<p>You get this mail once a working day while anything waits on you.</p>");
+    enqueue(c, to, "digest", &subject, &text, &html_page(&subject, &html), now).await
+}
+
+/// To a campaign's owner: a stage ran late and the clock escalated it.
+pub async fn reminder_escalated(
+    c: &mut Conn,
+    (to, name): (&str, &str),
+    line: &crate::app::reminders::ReminderLine,
+    (waiting, asked): (&[String], &[String]),
+    due: &str,
+    url: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let subject = format!("Overdue: {} in {}", line.title, line.stage);
+    let who = if waiting.is_empty() { String::from("no one") } else { waiting.join(", ") };
+    let instead = if asked.is_empty() {
+        String::from("No backup was named, so no one else was asked.")
+    } else {
+        format!("Asked instead: {}.", asked.join(", "))
+    };
+    let text = format!(
+        "Hello {name},\n\n{} ({}) was due in {} on {due} and still waits on {who}. {instead}\n\n{url}\n",
+        line.title, line.campaign, line.stage
+    );
+    let html = format!(
+        "<p>Hello {},</p>\n<p><strong>{}</strong> ({}) was due in {} on {} and still waits on {}. {}</p>\n{}",
+        escape(name),
+        escape(&line.title),
+        escape(&line.campaign),
+        escape(&line.stage),
+        escape(due),
+        escape(&who),
+        escape(&instead),
+        button(url, "Open the deliverable")
+    );
+    enqueue(c, to, "escalated", &subject, &text, &html_page(&subject, &html), now).await
+}
+
+/// A producer's nudge to one reviewer.
+pub async fn reminder_nudge(
+    c: &mut Conn,
+    (to, name): (&str, &str),
+    from: &str,
+    line: &crate::app::reminders::ReminderLine,
+    message: &str,
+    url: Option<&str>,
+    now: i64,
+) -> ApiResult<()> {
+    let subject = format!("{from} is waiting on you: {}", line.title);
+    let (item_text, item_html) = reminder_item(line, false, url);
+    let mut text = format!("Hello {name},\n\n{from} asks you to look at this soon.\n\n");
+    let mut html = format!("<p>Hello {},</p>\n<p>{} asks you to look at this soon.</p>\n", escape(name), escape(from));
+    if !message.is_empty() {
+        text.push_str(&format!("{message}\n\n"));
+        html.push_str(&format!("<blockquote>{}</blockquote>\n", paragraphs(message)));
+    }
+    text.push_str(&item_text);
+    html.push_str(&format!("<ul>\n{item_html}</ul>"));
+    enqueue(c, to, "nudge", &subject, &text, &html_page(&subject, &html), now).await
+}
+
 /// Builds the mention digests that are due into the outbox: one mail per person, listing every
 /// comment that mentioned them since their last digest (at most one digest every
 /// `limits.mention_digest_secs`; a burst of mentions waits a little to arrive in one mail).

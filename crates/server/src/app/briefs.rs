@@ -392,28 +392,7 @@ pub async fn create(state: &AppState, p: &Principal, project: ProjectId, req: Cr
             },
         ));
     }
-    let template = match req.template_id {
-        Some(id) => briefs::template(&mut tx, id)
-            .await?
-            .filter(|t| t.workspace_id == project.workspace_id && t.archived_at.is_none())
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "template-unknown",
-                    format!("template_id: no brief template {id} in the workspace"),
-                )
-                .with_fields(["template_id".to_owned()])
-            })?,
-        None => {
-            ensure_standard_template(&mut tx, project.workspace_id, now).await?;
-            briefs::default_template(&mut tx, project.workspace_id)
-                .await?
-                .or(briefs::templates(&mut tx, project.workspace_id)
-                    .await?
-                    .into_iter()
-                    .find(|t| t.archived_at.is_none()))
-                .ok_or_else(|| ApiError::conflict("template-unknown", "the workspace has no brief template to use"))?
-        }
-    };
+    let template = template_to_use(&mut tx, project.workspace_id, req.template_id, now).await?;
     let fields = fields_of(&template.fields);
     let values = checked_values(&mut tx, project.workspace_id, &fields, &req.values).await?;
     let b = BriefRow {
@@ -448,6 +427,126 @@ pub async fn create(state: &AppState, p: &Principal, project: ProjectId, req: Cr
     announce(&mut tx, event::BRIEF_CREATED, p, &project, &view, now.0).await?;
     tx.commit().await?;
     Ok(view)
+}
+
+/// The template `id` names in the workspace, or (none) its default one.
+pub(crate) async fn template_to_use(
+    c: &mut Conn,
+    ws: WorkspaceId,
+    id: Option<Uuid>,
+    now: Timestamp,
+) -> ApiResult<TemplateRow> {
+    Ok(match id {
+        Some(id) => briefs::template(&mut *c, id)
+            .await?
+            .filter(|t| t.workspace_id == ws && t.archived_at.is_none())
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "template-unknown",
+                    format!("template_id: no brief template {id} in the workspace"),
+                )
+                .with_fields(["template_id".to_owned()])
+            })?,
+        None => {
+            ensure_standard_template(&mut *c, ws, now).await?;
+            briefs::default_template(&mut *c, ws)
+                .await?
+                .or(briefs::templates(&mut *c, ws).await?.into_iter().find(|t| t.archived_at.is_none()))
+                .ok_or_else(|| ApiError::conflict("template-unknown", "the workspace has no brief template to use"))?
+        }
+    })
+}
+
+/// The fields a template asks for, parsed.
+pub(crate) fn template_fields(t: &TemplateRow) -> Vec<FieldDef> {
+    fields_of(&t.fields)
+}
+
+/// A requested campaign's brief: revision 1 with the requester's values, submitted at once
+/// (every required field filled, or 400 `brief-incomplete` naming them).
+pub(crate) async fn insert_requested(
+    tx: &mut WriteTx,
+    project: &frameproof_store::projects::ProjectRow,
+    template: &TemplateRow,
+    values: &Map<String, Value>,
+    (by, actor): (&ByView, &Actor),
+    now: i64,
+) -> ApiResult<Uuid> {
+    let fields = fields_of(&template.fields);
+    let values = checked_values(&mut *tx, project.workspace_id, &fields, values).await?;
+    incomplete(&fields, &values)?;
+    let b = BriefRow {
+        id: new_uuid(Timestamp(now)),
+        project_id: project.id,
+        asset_id: None,
+        template_id: Some(template.id),
+        template_name: template.name.clone(),
+        fields: template.fields.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    briefs::insert_brief(&mut *tx, &b).await?;
+    let by_text = serde_json::to_string(by).map_err(ApiError::internal)?;
+    briefs::insert_revision(
+        &mut *tx,
+        &RevisionRow {
+            brief_id: b.id,
+            number: 1,
+            field_values: Value::Object(values).to_string(),
+            author_id: by.user_id.map(|u| u.0),
+            author_name: by.name.clone(),
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            submitted_by: None,
+            accepted_at: None,
+            accepted_by: None,
+        },
+    )
+    .await?;
+    briefs::submit(&mut *tx, b.id, 1, &by_text, now).await?;
+    let scope = EventScope::project(project.workspace_id, project.id);
+    for kind in [event::BRIEF_CREATED, event::BRIEF_SUBMITTED] {
+        let payload =
+            serde_json::json!({"id": b.id, "asset_id": null, "revision": 1, "state": "submitted", "missing": []});
+        record(&mut *tx, kind, now, actor, scope, &payload).await?;
+    }
+    Ok(b.id)
+}
+
+/// Accepts the campaign brief's newest submitted revision (a request being accepted);
+/// nothing when there is none.
+pub(crate) async fn accept_requested(
+    tx: &mut WriteTx,
+    project: &frameproof_store::projects::ProjectRow,
+    p: &Principal,
+    now: i64,
+) -> ApiResult<()> {
+    if let Some(b) = briefs::brief_for(&mut *tx, project.id, None).await?
+        && let Some(latest) = briefs::latest_revision(&mut *tx, b.id).await?
+        && briefs::accept(&mut *tx, b.id, latest.number, &by_json(p), now).await?
+    {
+        let view = brief_view(&mut *tx, &b, &viewer(p)).await?;
+        announce(tx, event::BRIEF_ACCEPTED, p, project, &view, now).await?;
+    }
+    Ok(())
+}
+
+/// 400 `brief-incomplete` naming every required field `values` leaves empty.
+fn incomplete(fields: &[FieldDef], values: &Map<String, Value>) -> ApiResult<()> {
+    let missing = brief::missing_required(fields, values);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let labels: Vec<String> = missing
+        .iter()
+        .map(|k| fields.iter().find(|f| &f.key == k).map_or_else(|| k.clone(), |f| f.label.clone()))
+        .collect();
+    Err(ApiError::bad_request(
+        "brief-incomplete",
+        format!("fill the required fields before submitting: {}", labels.join(", ")),
+    )
+    .with_fields(missing))
 }
 
 async fn announce(
@@ -585,18 +684,7 @@ pub async fn submit(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<Brie
             format!("revision {} was already submitted; edit the brief to start the next one", latest.number),
         ));
     }
-    let missing = brief::missing_required(&fields, &values_of(&latest));
-    if !missing.is_empty() {
-        let labels: Vec<String> = missing
-            .iter()
-            .map(|k| fields.iter().find(|f| &f.key == k).map_or_else(|| k.clone(), |f| f.label.clone()))
-            .collect();
-        return Err(ApiError::bad_request(
-            "brief-incomplete",
-            format!("fill the required fields before submitting: {}", labels.join(", ")),
-        )
-        .with_fields(missing));
-    }
+    incomplete(&fields, &values_of(&latest))?;
     briefs::submit(&mut tx, b.id, latest.number, &by_json(p), now).await?;
     changed(tx, event::BRIEF_SUBMITTED, p, (&b, &project), now).await
 }

@@ -224,7 +224,7 @@ fn check_message(m: &str) -> ApiResult<String> {
     validate::description(m).map_err(ApiError::from)
 }
 
-fn check_domains(list: &[String]) -> ApiResult<Vec<String>> {
+pub(crate) fn check_domains(list: &[String]) -> ApiResult<Vec<String>> {
     if list.len() > MAX_DOMAINS {
         return Err(ApiError::bad_request("too-many-domains", format!("allow at most {MAX_DOMAINS} domains")));
     }

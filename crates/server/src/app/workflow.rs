@@ -261,6 +261,8 @@ pub struct CampaignView {
     pub launch_at: Option<Timestamp>,
     /// None until a workflow is applied (the project then behaves as a plain project).
     pub workflow: Option<AppliedWorkflow>,
+    /// The request it came from (intake), if it did: `requested` until accepted or declined.
+    pub request: Option<super::intake::RequestView>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -354,7 +356,13 @@ async fn campaign_view(c: &mut Conn, project: &ProjectRow) -> ApiResult<Campaign
         owner: person(&mut *c, campaign.owner_id).await?,
         launch_at: campaign.launch_at.map(Timestamp),
         workflow,
+        request: super::intake::request_view(&mut *c, project).await?,
     })
+}
+
+/// A campaign as [`get_campaign`] answers it.
+pub(crate) async fn campaign_of(c: &mut Conn, project: &ProjectRow) -> ApiResult<CampaignView> {
+    campaign_view(c, project).await
 }
 
 pub async fn get_campaign(state: &AppState, p: &Principal, id: ProjectId) -> ApiResult<CampaignView> {
@@ -420,20 +428,40 @@ pub async fn apply(state: &AppState, p: &Principal, id: ProjectId, req: ApplyWor
     let (project, role) = access::project(&mut tx, p, id, false).await?;
     require(role, Action::EditContent)?;
     access::require_not_archived(&project)?;
-    let t = wstore::template(&mut tx, req.template_id)
+    if frameproof_store::intake::request(&mut tx, id).await?.is_some_and(|r| r.state == "requested") {
+        return Err(ApiError::conflict(
+            "campaign-requested",
+            "this campaign is a request: accept it (which applies a workflow) or decline it",
+        ));
+    }
+    let view = apply_in(&mut tx, &project, req.template_id, &Actor::user(p), now).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Applies template `template_id` inside `tx` (see [`apply`]).
+pub(crate) async fn apply_in(
+    tx: &mut WriteTx,
+    project: &ProjectRow,
+    template_id: Uuid,
+    actor: &Actor,
+    now: i64,
+) -> ApiResult<CampaignView> {
+    let id = project.id;
+    let t = wstore::template(&mut *tx, template_id)
         .await?
         .filter(|t| t.workspace_id == project.workspace_id && t.archived_at.is_none())
         .ok_or_else(|| {
             ApiError::bad_request(
                 "template-unknown",
-                format!("template_id: no workflow template {} in the workspace", req.template_id),
+                format!("template_id: no workflow template {} in the workspace", template_id),
             )
             .with_fields(["template_id".to_owned()])
         })?;
     let stages = stages_of(&t.stages);
     // People may have left since the template was written.
-    check_stages(&mut tx, project.workspace_id, &stages).await?;
-    if !wstore::set_workflow(&mut tx, id, (&t.name, Some(t.id), &t.reentry), now).await? {
+    check_stages(&mut *tx, project.workspace_id, &stages).await?;
+    if !wstore::set_workflow(&mut *tx, id, (&t.name, Some(t.id), &t.reentry), now).await? {
         return Err(ApiError::conflict("workflow-exists", "this campaign already has a workflow"));
     }
     for (i, s) in stages.iter().enumerate() {
@@ -445,16 +473,15 @@ pub async fn apply(state: &AppState, p: &Principal, id: ProjectId, req: ApplyWor
             kind: s.kind.as_str().to_owned(),
             spec: serde_json::to_string(s).map_err(ApiError::internal)?,
         };
-        wstore::insert_stage(&mut tx, &row).await?;
+        wstore::insert_stage(&mut *tx, &row).await?;
     }
-    let actor = Actor::user(p);
-    let view = campaign_view(&mut tx, &project).await?;
+    let view = campaign_view(&mut *tx, project).await?;
     let scope = EventScope::project(project.workspace_id, project.id);
-    record(&mut tx, event::WORKFLOW_APPLIED, now, &actor, scope, &view).await?;
+    record(&mut *tx, event::WORKFLOW_APPLIED, now, actor, scope, &view).await?;
     let flow =
-        flow(&mut tx, &project).await?.ok_or_else(|| ApiError::internal("the workflow just applied is missing"))?;
+        flow(&mut *tx, project).await?.ok_or_else(|| ApiError::internal("the workflow just applied is missing"))?;
     let live = assets::list(
-        &mut tx,
+        &mut *tx,
         frameproof_store::assets::Scope::Project(project.id),
         None,
         &frameproof_store::ListQuery {
@@ -467,12 +494,11 @@ pub async fn apply(state: &AppState, p: &Principal, id: ProjectId, req: ApplyWor
     .await?;
     for asset in live.items {
         let current = match asset.current_version_id {
-            Some(v) => versions::get(&mut tx, VersionId(v)).await?,
+            Some(v) => versions::get(&mut *tx, VersionId(v)).await?,
             None => None,
         };
-        start(&mut tx, &flow, &asset, current.as_ref(), &actor, now).await?;
+        start(tx, &flow, &asset, current.as_ref(), actor, now).await?;
     }
-    tx.commit().await?;
     Ok(view)
 }
 
@@ -634,6 +660,10 @@ async fn enter(
     if !stage.spec.kind.has_reviewers() {
         return Ok(());
     }
+    // "Due tomorrow" goes out on the working morning before the due day, unless the stage
+    // began after it.
+    let soon = flow.cal.reminder_before(run.due_at);
+    frameproof_store::reminders::set_due_soon(&mut *tx, run.id, (soon > now).then_some(soon)).await?;
     let seats = seats_for(&mut *tx, flow.project.workspace_id, &stage.spec).await?;
     for (i, s) in seats.iter().enumerate() {
         let away = match s.user_id {

@@ -16,6 +16,7 @@ use crate::app::briefs::{
     UpdateBrief,
 };
 use crate::app::calendars::{self, AwayView, CalendarView, GroupRequest, GroupView};
+use crate::app::reminders::{self, InboxView, NudgeRequest, NudgeView};
 use crate::app::workflow::{
     self, ApplyWorkflow, BoardView, CampaignView, DeliverableView, SkipStage, StageRunView, TickRequest,
     UpdateCampaign, UpdateDeliverable, VersionStageView, WaitingItem, WorkflowTemplateRequest, WorkflowTemplateView,
@@ -54,6 +55,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tick_checklist))
         .routes(routes!(version_seen))
         .routes(routes!(my_work))
+        .routes(routes!(nudge_reviewer))
+        .routes(routes!(my_inbox))
+        .routes(routes!(inbox_read))
 }
 
 /// The workspace's business calendar.
@@ -513,4 +517,37 @@ pub async fn version_seen(
     responses((status = 200, body = Page<WaitingItem>), (status = 401, body = ErrorBody)))]
 pub async fn my_work(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Page<WaitingItem>>> {
     Ok(Json(Page::all(workflow::waiting_on(&state, &p).await?)))
+}
+
+/// Mails one reviewer the deliverable's open stage waits on (team members who manage review);
+/// at most once a day per reviewer per deliverable.
+#[utoipa::path(post, path = "/api/v1/assets/{id}/nudge", tag = "campaigns", params(("id" = AssetId, Path)),
+    request_body = NudgeRequest,
+    responses((status = 200, body = NudgeView),
+        (status = 400, description = "nudge-target-invalid, message-too-long", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "nudge-too-soon, not-waiting, no-open-stage (fields names the field)", body = ErrorBody)))]
+pub async fn nudge_reviewer(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<AssetId>,
+    ApiJson(req): ApiJson<NudgeRequest>,
+) -> ApiResult<Json<NudgeView>> {
+    Ok(Json(reminders::nudge(&state, &p, id, req).await?))
+}
+
+/// The caller's inbox: what waits on them, what they own that is late, mentions, and unread
+/// counts (the events stream's `reviewer.asked`, `stage.overdue` and `comment.created` say when
+/// to fetch it again).
+#[utoipa::path(get, path = "/api/v1/account/inbox", tag = "campaigns",
+    responses((status = 200, body = InboxView), (status = 401, body = ErrorBody)))]
+pub async fn my_inbox(State(state): State<AppState>, p: Principal) -> ApiResult<Json<InboxView>> {
+    Ok(Json(reminders::inbox(&state, &p).await?))
+}
+
+/// Marks the caller's inbox read up to now.
+#[utoipa::path(post, path = "/api/v1/account/inbox/read", tag = "campaigns",
+    responses((status = 200, body = InboxView), (status = 401, body = ErrorBody)))]
+pub async fn inbox_read(State(state): State<AppState>, p: Principal) -> ApiResult<Json<InboxView>> {
+    Ok(Json(reminders::mark_read(&state, &p).await?))
 }

@@ -9,6 +9,7 @@ pub mod comments;
 pub mod events;
 pub mod folders;
 pub mod guests;
+pub mod intake;
 pub mod interchange;
 pub mod media;
 pub mod projects;
@@ -95,6 +96,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(guests::router())
         .merge(interchange::router())
         .merge(campaigns::router())
+        .merge(intake::router())
 }
 
 /// The OpenAPI document (what `GET /api/v1/openapi.json` and `frameproof openapi` print).

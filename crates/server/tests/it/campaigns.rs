@@ -136,47 +136,96 @@ async fn a_deliverable_goes_from_brief_to_delivered_through_every_kind_of_stage(
         .await;
     assert_eq!(template["stages"][2]["reviewers"][0]["email"], "client@client.test");
 
-    // The brief: incomplete is refused at submit, naming every empty required field.
-    let project = owner.create_project(&ws, "Winter launch").await;
-    let pid = s(&project["id"]);
-    owner
-        .patch(
-            &format!("/api/v1/projects/{pid}/campaign"),
-            json!({"owner_id": owner_id, "launch_at": rfc("2026-12-21T09:00")}),
-        )
-        .await;
-    let brief = owner
+    // The campaign arrives through an intake link from a client without an account.
+    let link = owner
         .post_ok(
-            &format!("/api/v1/projects/{pid}/briefs"),
-            json!({"values": {"objective": "Launch the winter range"}}),
+            &format!("/api/v1/workspaces/{ws}/intake-links"),
+            json!({"name": "Client requests", "allowed_domains": ["client.test"], "per_hour": 3}),
             StatusCode::CREATED,
         )
         .await;
-    let bid = s(&brief["id"]);
-    assert_eq!((brief["state"].clone(), brief["revision"]["number"].clone()), (json!("draft"), json!(1)));
-    let (st, body) = owner.post(&format!("/api/v1/briefs/{bid}/submit"), json!({})).await;
+    let token = s(&link["token"]);
+    assert!(s(&link["url"]).ends_with(&format!("/intake/{token}")));
+    let anon = Api::anonymous(&srv.url);
+    let form = anon.post_ok("/api/v1/intake/form", json!({"token": token}), StatusCode::OK).await;
+    assert_eq!((s(&form["workspace_name"]), s(&form["template_name"])), ("Acme".into(), "Standard brief".into()));
+    let request = |email: &str, values: Value| {
+        json!({"token": token, "email": email, "requester_name": "Carla Client", "name": "Winter launch",
+            "launch_at": rfc("2026-12-21T09:00"), "values": values})
+    };
+    let full = json!({"objective": "Launch the winter range", "audience": "Families", "key_message": "Warm for less",
+        "deliverables": [{"name": "Hero 30s", "spec": "16:9 1920×1080 30 s", "channel": "TV", "due": "2026-12-18"}]});
+    let (st, body) = anon.post("/api/v1/intake/requests", request("carla@elsewhere.test", full.clone())).await;
+    assert_eq!(
+        (st, s(&body["code"]), body["fields"].clone()),
+        (StatusCode::FORBIDDEN, "email-domain-not-allowed".into(), json!(["email"]))
+    );
+    let (st, body) = anon
+        .post("/api/v1/intake/requests", request("carla@client.test", json!({"objective": "Launch the winter range"})))
+        .await;
     assert_eq!((st, s(&body["code"])), (StatusCode::BAD_REQUEST, "brief-incomplete".into()));
     assert_eq!(body["fields"], json!(["audience", "key_message", "deliverables"]), "{body}");
-    let (st, body) = owner.patch(&format!("/api/v1/briefs/{bid}"), json!({"values": {"budget": 5}})).await;
+    let (st, body) = anon.post("/api/v1/intake/requests", request("carla@client.test", json!({"budget": 5}))).await;
     assert_eq!(
         (st, s(&body["code"]), body["fields"].clone()),
         (StatusCode::BAD_REQUEST, "brief-field-unknown".into(), json!(["budget"]))
     );
-    owner
-        .patch(
-            &format!("/api/v1/briefs/{bid}"),
-            json!({"values": {"audience": "Families", "key_message": "Warm for less",
-                "deliverables": [{"name": "Hero 30s", "spec": "16:9 1920×1080 30 s", "channel": "TV", "due": "2026-12-18"}]}}),
+    let received =
+        anon.post_ok("/api/v1/intake/requests", request("Carla@Client.test", full), StatusCode::CREATED).await;
+    let pid = s(&received["reference"]);
+    assert_eq!(received["state"], "requested");
+    // The intake owner (no one named: the workspace's owner) hears of it; the requester gets a copy.
+    let told = mail.take("owner@example.com", |m| m["subject"] == "New campaign request: Winter launch").await;
+    assert!(s(&told["text"]).contains("Carla Client <carla@client.test> asked for a new campaign"), "{told}");
+    mail.take("carla@client.test", |m| m["subject"] == "We received your request: Winter launch").await;
+    let pending = owner.get_ok(&format!("/api/v1/workspaces/{ws}/requests?state=requested")).await;
+    assert_eq!(pending["items"][0]["project_id"], json!(pid));
+    assert_eq!(pending["items"][0]["requester"]["email"], "carla@client.test");
+    assert_eq!(pending["items"][0]["link"]["name"], "Client requests");
+    let (st, body) =
+        owner.post(&format!("/api/v1/projects/{pid}/workflow"), json!({"template_id": template["id"]})).await;
+    assert_eq!(
+        (st, s(&body["code"])),
+        (StatusCode::CONFLICT, "campaign-requested".into()),
+        "a request is accepted first"
+    );
+    let (st, _) =
+        api("ed").post(&format!("/api/v1/projects/{pid}/request/accept"), json!({"template_id": template["id"]})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "only an intake owner, owner or admin accepts");
+    // Accepting applies the workflow and accepts the brief, once.
+    let accepted = owner
+        .post_ok(
+            &format!("/api/v1/projects/{pid}/request/accept"),
+            json!({"template_id": template["id"], "owner_id": owner_id}),
+            StatusCode::OK,
         )
         .await;
-    let submitted = owner.post_ok(&format!("/api/v1/briefs/{bid}/submit"), json!({}), StatusCode::OK).await;
-    assert_eq!((submitted["state"].clone(), submitted["in_force"].clone()), (json!("submitted"), json!(1)));
-    let (st, _) = api("ed").post(&format!("/api/v1/briefs/{bid}/accept"), json!({})).await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "only the campaign's owner accepts");
     assert_eq!(
-        owner.post_ok(&format!("/api/v1/briefs/{bid}/accept"), json!({}), StatusCode::OK).await["state"],
-        "accepted"
+        (
+            accepted["request"]["state"].clone(),
+            accepted["workflow"]["name"].clone(),
+            accepted["owner"]["user_id"].clone()
+        ),
+        (json!("accepted"), json!("Video with client and legal"), json!(owner_id))
     );
+    assert_eq!(accepted["launch_at"], rfc("2026-12-21T09:00"));
+    mail.take("carla@client.test", |m| m["subject"] == "Accepted: Winter launch").await;
+    let (st, body) =
+        owner.post(&format!("/api/v1/projects/{pid}/request/accept"), json!({"template_id": template["id"]})).await;
+    assert_eq!((st, s(&body["code"])), (StatusCode::CONFLICT, "request-decided".into()));
+    let (st, body) =
+        owner.post(&format!("/api/v1/projects/{pid}/workflow"), json!({"template_id": template["id"]})).await;
+    assert_eq!((st, s(&body["code"])), (StatusCode::CONFLICT, "workflow-exists".into()));
+    let project = owner.get_ok(&format!("/api/v1/projects/{pid}")).await;
+    let briefs = owner.get_ok(&format!("/api/v1/projects/{pid}/briefs")).await;
+    let brief = &briefs["items"][0];
+    let bid = s(&brief["id"]);
+    assert_eq!(
+        (brief["state"].clone(), brief["in_force"].clone(), brief["revision"]["author"]["name"].clone()),
+        (json!("accepted"), json!(1), json!("Carla Client"))
+    );
+    assert_eq!(brief["revision"]["submitted_by"]["name"], "Carla Client");
+    assert_eq!(brief["revision"]["accepted_by"]["name"], "Olivia Owner");
     // A reviewer sees it changed until they look.
     let rita_view = api("rita").get_ok(&format!("/api/v1/briefs/{bid}")).await;
     assert_eq!(rita_view["changed_since_seen"], true);
@@ -195,18 +244,6 @@ async fn a_deliverable_goes_from_brief_to_delivered_through_every_kind_of_stage(
         json!([{"key": "key_message", "label": "Key message", "change": "changed",
         "before": "Warm for less", "after": "Warmer for less"}])
     );
-
-    // Applying the workflow: once.
-    owner
-        .post_ok(
-            &format!("/api/v1/projects/{pid}/workflow"),
-            json!({"template_id": template["id"]}),
-            StatusCode::CREATED,
-        )
-        .await;
-    let (st, body) =
-        owner.post(&format!("/api/v1/projects/{pid}/workflow"), json!({"template_id": template["id"]})).await;
-    assert_eq!((st, s(&body["code"])), (StatusCode::CONFLICT, "workflow-exists".into()));
 
     // 10:00 Monday: the editor uploads v1. The Edit stage ends, Internal review asks Rita and Rob.
     srv.clock.set(Timestamp(at("2026-12-07T10:00")));

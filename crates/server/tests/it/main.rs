@@ -11,6 +11,7 @@ mod campaigns;
 mod events;
 mod ingest;
 mod openapi;
+mod reminders;
 mod review;
 mod shares;
 mod uploads;
