@@ -510,13 +510,13 @@ pub async fn list(
 /// A pending request the caller may decide: an intake owner, or a workspace owner or admin.
 async fn decidable(c: &mut Conn, p: &Principal, id: ProjectId) -> ApiResult<(ProjectRow, RequestRow)> {
     let (project, role) = access::project(&mut *c, p, id, false).await?;
-    let r = intake::request(&mut *c, id).await?.ok_or_else(|| {
-        ApiError::new(axum::http::StatusCode::NOT_FOUND, "request-not-found", "this campaign did not come as a request")
-    })?;
     let named = owner_ids(&intake::settings(&mut *c, project.workspace_id).await?.ok_or_else(ApiError::not_found)?);
     if !(role.allows(Action::ManageWorkspace) || role.is_team() && named.contains(&p.user_id.0)) {
         return Err(ApiError::forbidden("only an intake owner, or a workspace owner or admin, decides a request"));
     }
+    let r = intake::request(&mut *c, id).await?.ok_or_else(|| {
+        ApiError::new(axum::http::StatusCode::NOT_FOUND, "request-not-found", "this campaign did not come as a request")
+    })?;
     if r.state != "requested" {
         return Err(ApiError::conflict("request-decided", format!("this request was already {}", r.state)));
     }

@@ -1633,6 +1633,89 @@ pub async fn skip(state: &AppState, p: &Principal, asset: AssetId, req: SkipStag
     Ok(view)
 }
 
+/// `POST /api/v1/assets/{id}/stage/move`
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveStage {
+    /// A stage of the campaign's workflow.
+    pub stage_id: Uuid,
+    /// Why (kept in the runs it ends and the audit trail).
+    pub reason: String,
+}
+
+/// Moves a deliverable on the board (a manager, as for skipping): back to an earlier stage
+/// (the open run ends with changes requested, and the earlier stage is entered with the
+/// current version; a delivered deliverable is taken back), or forward (each stage between is
+/// skipped with the reason, as [`skip`] does, until the target is reached or a stage waits for
+/// a version).
+pub async fn move_to(state: &AppState, p: &Principal, asset: AssetId, req: MoveStage) -> ApiResult<DeliverableView> {
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(ApiError::bad_request("reason-required", "reason: say why it moves (1 to 2000 characters)")
+            .with_fields(["reason".to_owned()]));
+    }
+    let now = state.now().0;
+    let mut tx = state.store().begin().await?;
+    let (asset, project, role, d) = reach_deliverable(&mut tx, p, asset).await?;
+    let flow = flow(&mut tx, &project).await?.ok_or_else(ApiError::not_found)?;
+    if flow.campaign.owner_id != Some(p.user_id.0) && !role.allows(Action::ManageLocks) {
+        return Err(ApiError::forbidden(
+            "only the campaign's owner, or a workspace owner or admin, moves a deliverable",
+        ));
+    }
+    access::require_not_archived(&project)?;
+    let Some((target, _)) = flow.stage(req.stage_id) else {
+        return Err(ApiError::bad_request(
+            "stage-unknown",
+            format!("stage_id: no stage {} in this workflow", req.stage_id),
+        )
+        .with_fields(["stage_id".to_owned()]));
+    };
+    let here = flow.stage(d.stage_id).map_or(0, |(i, _)| i);
+    let delivered = d.delivered_at.is_some();
+    if target == here && !delivered {
+        return Err(ApiError::conflict("stage-unchanged", "stage_id: the deliverable is in that stage already")
+            .with_fields(["stage_id".to_owned()]));
+    }
+    let actor = Actor::user(p);
+    let by = serde_json::json!({"user_id": p.user_id, "name": p.name}).to_string();
+    if target < here || delivered {
+        if let Some(run) = wstore::open_run(&mut tx, asset.id).await?
+            && wstore::exit_run(&mut tx, run.id, "changes_requested", (Some(reason), Some(&by)), now).await?
+        {
+            let ended = RunRow {
+                exited_at: Some(now),
+                outcome: Some(String::from("changes_requested")),
+                reason: Some(reason.to_owned()),
+                ..run.clone()
+            };
+            let scope = scope_of(&flow, asset.id, run.version_id);
+            record(&mut tx, event::STAGE_CHANGES_REQUESTED, now, &actor, scope, &run_payload(&flow, &ended)).await?;
+        }
+        if delivered {
+            wstore::set_delivered(&mut tx, asset.id, None, now).await?;
+        }
+        let version = match versions::current_of(&mut tx, asset.id).await? {
+            Some(v) => versions::get(&mut tx, v).await?,
+            None => None,
+        };
+        enter(&mut tx, &flow, &asset, target, version.as_ref(), None, &actor, now).await?;
+    } else {
+        while let Some(run) = wstore::open_run(&mut tx, asset.id).await? {
+            if flow.stage(run.stage_id).is_none_or(|(i, _)| i >= target) {
+                break;
+            }
+            advance(&mut tx, &flow, &asset, &run, ("skipped", Some(reason), Some(&by)), &actor, now).await?;
+        }
+    }
+    let scope = EventScope::asset(project.workspace_id, project.id, asset.id);
+    let payload = serde_json::json!({"asset_id": asset.id, "stage_id": req.stage_id, "reason": reason});
+    record(&mut tx, event::DELIVERABLE_UPDATED, now, &actor, scope, &payload).await?;
+    let view = deliverable_now(&mut tx, asset.id, project.id, p, now).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
 /// Completes a work or delivery stage by hand (a team member): a work stage goes on with the
 /// current version, a delivery stage marks the deliverable delivered. Review and approval
 /// stages end by their reviewers' decisions.

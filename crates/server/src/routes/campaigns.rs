@@ -18,7 +18,7 @@ use crate::app::briefs::{
 use crate::app::calendars::{self, AwayView, CalendarView, GroupRequest, GroupView};
 use crate::app::reminders::{self, InboxView, NudgeRequest, NudgeView};
 use crate::app::workflow::{
-    self, ApplyWorkflow, BoardView, CampaignView, DeliverableView, SkipStage, StageRunView, TickRequest,
+    self, ApplyWorkflow, BoardView, CampaignView, DeliverableView, MoveStage, SkipStage, StageRunView, TickRequest,
     UpdateCampaign, UpdateDeliverable, VersionStageView, WaitingItem, WorkflowTemplateRequest, WorkflowTemplateView,
 };
 use crate::auth::{Caller, Principal};
@@ -51,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stage_runs))
         .routes(routes!(skip_stage))
         .routes(routes!(complete_stage))
+        .routes(routes!(move_stage))
         .routes(routes!(version_stage))
         .routes(routes!(tick_checklist))
         .routes(routes!(version_seen))
@@ -550,4 +551,21 @@ pub async fn my_inbox(State(state): State<AppState>, p: Principal) -> ApiResult<
     responses((status = 200, body = InboxView), (status = 401, body = ErrorBody)))]
 pub async fn inbox_read(State(state): State<AppState>, p: Principal) -> ApiResult<Json<InboxView>> {
     Ok(Json(reminders::mark_read(&state, &p).await?))
+}
+
+/// Moves a deliverable on the board (the campaign's owner, or a workspace owner or admin): back
+/// to an earlier stage, or forward with every stage between skipped, with a reason.
+#[utoipa::path(post, path = "/api/v1/assets/{id}/stage/move", tag = "campaigns", params(("id" = AssetId, Path)),
+    request_body = MoveStage,
+    responses((status = 200, body = DeliverableView),
+        (status = 400, description = "reason-required, stage-unknown (fields names the field)", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "not-a-deliverable, stage-unchanged", body = ErrorBody)))]
+pub async fn move_stage(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<AssetId>,
+    ApiJson(req): ApiJson<MoveStage>,
+) -> ApiResult<Json<DeliverableView>> {
+    Ok(Json(workflow::move_to(&state, &p, id, req).await?))
 }

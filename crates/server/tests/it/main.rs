@@ -7,6 +7,7 @@ mod kit;
 
 mod auth;
 mod bad_input;
+mod campaign_roles;
 mod campaigns;
 mod events;
 mod ingest;
