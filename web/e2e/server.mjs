@@ -22,10 +22,11 @@ export function admin(args, input = '') {
   return r.stdout.trim();
 }
 
-/** Starts a server; resolves { url, setup, dataDir, stop(), kill() } once it listens. */
-export function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'fp-')), wantSetup = true } = {}) {
+/** Starts a server (with a config file when given); resolves { url, setup, dataDir, stop(), kill() } once it listens. */
+export function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'fp-')), wantSetup = true, config = null } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(bin, ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
+    const extra = config ? ['--config', config] : [];
+    const child = spawn(bin, [...extra, 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
       env: cleanEnv(),
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -423,6 +423,7 @@ pub async fn create(state: &AppState, p: &Principal, project: ProjectId, req: Cr
         },
     )
     .await?;
+    see_newest(&mut tx, b.id, &viewer(p), now.0).await?;
     let view = brief_view(&mut tx, &b, &viewer(p)).await?;
     announce(&mut tx, event::BRIEF_CREATED, p, &project, &view, now.0).await?;
     tx.commit().await?;
@@ -578,10 +579,21 @@ async fn changed(
     now: i64,
 ) -> ApiResult<BriefView> {
     briefs::touch_brief(&mut tx, b.id, now).await?;
+    // Whoever changes a brief has read it as it now stands.
+    see_newest(&mut tx, b.id, &viewer(p), now).await?;
     let view = brief_view(&mut tx, b, &viewer(p)).await?;
     announce(&mut tx, kind, p, project, &view, now).await?;
     tx.commit().await?;
     Ok(view)
+}
+
+/// Marks the newest revision one may read as settled as seen by `viewer`: the submitted one (a
+/// draft in progress is not news yet), or the draft when nothing was submitted.
+async fn see_newest(c: &mut Conn, brief: Uuid, viewer: &str, now: i64) -> ApiResult<()> {
+    let all = briefs::revisions(&mut *c, brief).await?;
+    let n = all.iter().find(|r| r.submitted_at.is_some()).or(all.first()).map_or(1, |r| r.number);
+    briefs::mark_seen(&mut *c, brief, viewer, n, now).await?;
+    Ok(())
 }
 
 /// A brief the caller can reach, with its project and their role.
@@ -761,11 +773,7 @@ pub async fn mark_seen(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<B
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
     let (b, _, _) = reach(&mut tx, p, id).await?;
-    let latest = briefs::revisions(&mut tx, b.id).await?;
-    // What one has seen is the newest revision one may read as settled: the submitted one (a
-    // draft in progress is not news yet), or the draft when nothing was submitted.
-    let n = latest.iter().find(|r| r.submitted_at.is_some()).or(latest.first()).map_or(1, |r| r.number);
-    briefs::mark_seen(&mut tx, b.id, &viewer(p), n, now).await?;
+    see_newest(&mut tx, b.id, &viewer(p), now).await?;
     let view = brief_view(&mut tx, &b, &viewer(p)).await?;
     tx.commit().await?;
     Ok(view)

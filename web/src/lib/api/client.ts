@@ -25,6 +25,8 @@ export class ApiFailure extends Error {
     readonly requestId: string | null,
     /** Seconds to wait before trying again (a 429's `Retry-After`). */
     readonly retryAfter: number | null = null,
+    /** The fields at fault (`stages[3].quorum`, `audience`), when the error names them. */
+    readonly fields: string[] = [],
   ) {
     super(message);
   }
@@ -34,8 +36,9 @@ export class ApiFailure extends Error {
 export function toFailure(status: number, body: unknown, retryAfter: string | null = null): ApiFailure {
   const wait = retryAfter && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : null;
   if (body && typeof body === 'object' && 'code' in body && 'message' in body) {
-    const b = body as { code: unknown; message: unknown; request_id?: unknown };
-    return new ApiFailure(status, String(b.code), String(b.message), b.request_id ? String(b.request_id) : null, wait);
+    const b = body as { code: unknown; message: unknown; request_id?: unknown; fields?: unknown };
+    const fields = Array.isArray(b.fields) ? b.fields.map(String) : [];
+    return new ApiFailure(status, String(b.code), String(b.message), b.request_id ? String(b.request_id) : null, wait, fields);
   }
   if (status === 0) return new ApiFailure(0, 'network', 'The server could not be reached. Check your connection.', null);
   return new ApiFailure(status, 'unexpected', `The server answered ${status}.`, null);
