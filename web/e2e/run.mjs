@@ -94,7 +94,15 @@ try {
     const tile = page.locator('li.tile', { hasText: 'Hero film 15s' });
     await tile.getByText('v1', { exact: true }).waitFor({ timeout: 60000 });
     await tile.locator('img').waitFor();
-    const loaded = await tile.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0);
+    // The element may be in the page before its bytes are: wait (up to 10 s) for it to decode.
+    const loaded = await tile.locator('img').evaluate(
+      (img) =>
+        new Promise((done) => {
+          const t0 = Date.now();
+          const check = () => (img.complete && img.naturalWidth > 0 ? done(true) : Date.now() - t0 > 10000 ? done(false) : setTimeout(check, 50));
+          check();
+        }),
+    );
     assert(loaded, 'the poster image loads');
     await shot(page, 'project-browser-uploaded.png');
   });
