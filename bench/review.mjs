@@ -20,6 +20,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { api, cleanEnv, client, cpuOf, request, run, serverTimes, stats, stolen, target } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -84,16 +85,6 @@ const now = () => performance.now();
 const log = (...a) => console.log(...a);
 const MiB = 1024 * 1024;
 
-const sorted = (xs) => xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-/** Nearest-rank percentile (p in 0..100) of an ascending array. */
-function pct(s, p) {
-  if (s.length === 0) return NaN;
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-function stats(xs) {
-  const s = sorted(xs);
-  return { n: s.length, p50: pct(s, 50), p90: pct(s, 90), p99: pct(s, 99), max: s.at(-1) ?? NaN, min: s[0] ?? NaN };
-}
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
@@ -113,41 +104,6 @@ function rng(seed) {
   };
 }
 
-function run(cmd, args, { input, env } = {}) {
-  const r = spawnSync(cmd, args, { input, env, encoding: 'utf8', maxBuffer: 64 * MiB });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
-}
-
-function cleanEnv() {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('FRAMEPROOF') || k === 'RUST_LOG') delete env[k];
-  return env;
-}
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-/** CPU seconds (user + system) of a process, from /proc. */
-function cpuOf(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').map(Number);
-    return (f[11] + f[12]) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-/**
- * CPU seconds (all CPUs together) the hypervisor ran something else while this VM wanted to run
- * (`steal`, from /proc/stat): what the machine lost to its neighbours during a load.
- */
-function stolen() {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return (f[7] ?? 0) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
 const selfCpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -165,59 +121,6 @@ const load = () =>
     .loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
-
-// ---- HTTP ----------------------------------------------------------------------------------------
-let HOST = '127.0.0.1';
-let PORT = 0;
-
-/** One client: its own API token and its own keep-alive connection. */
-function client(token) {
-  return { token, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }) };
-}
-
-/**
- * One request; resolves {status, headers, text, bytes, ms, t0} (ms: from just before the
- * request is written until the whole answer was read). Network errors resolve with status 0.
- */
-function request(c, method, path, { body, headers = {}, raw, timeoutMs = 120000 } = {}) {
-  return new Promise((resolvePromise) => {
-    const data = raw ?? (body === undefined ? null : Buffer.from(JSON.stringify(body)));
-    const h = { ...headers };
-    if (c?.token) h.authorization = `Bearer ${c.token}`;
-    if (data) {
-      h['content-type'] ??= 'application/json';
-      h['content-length'] = data.length;
-    }
-    let t0 = 0;
-    let done = false;
-    const finish = (r) => {
-      if (done) return;
-      done = true;
-      resolvePromise({ ...r, t0, ms: now() - t0 });
-    };
-    const req = http.request({ host: HOST, port: PORT, method, path, agent: c?.agent ?? false, headers: h }, (res) => {
-      const chunks = [];
-      res.on('data', (d) => chunks.push(d));
-      res.on('end', () => {
-        const buf = Buffer.concat(chunks);
-        finish({ status: res.statusCode, headers: res.headers, text: buf.toString('utf8'), bytes: buf.length });
-      });
-      res.on('error', (e) => finish({ status: 0, headers: {}, text: String(e), bytes: 0 }));
-    });
-    req.on('error', (e) => finish({ status: 0, headers: {}, text: String(e), bytes: 0 }));
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-    t0 = now();
-    req.end(data ?? undefined);
-  });
-}
-
-/** A request that must succeed; answers the parsed JSON body. */
-async function api(c, method, path, body, { expect, headers } = {}) {
-  const r = await request(c, method, path, { body, headers });
-  const ok = expect ? r.status === expect : r.status >= 200 && r.status < 300;
-  if (!ok) throw new Error(`${method} ${path}: ${r.status} ${r.text.slice(0, 500)}`);
-  return r.text ? JSON.parse(r.text) : null;
-}
 
 // ---- the server ------------------------------------------------------------------------------
 /**
@@ -273,8 +176,8 @@ async function startServer(dataDir) {
     });
   });
   const u = new URL(srv.url);
-  HOST = u.hostname;
-  PORT = Number(u.port);
+  target.host = u.hostname;
+  target.port = Number(u.port);
   servers.add(srv);
   // Redeem the set-up link (the first user, owner of the first workspace), then make an API
   // token with the session it opens (a cookie request that changes state carries our Origin).
@@ -310,23 +213,6 @@ async function captured(srv, fn) {
   } finally {
     srv.capture = null;
   }
-}
-
-/** Server-side times (ms, as the server logs them: whole milliseconds) of requests matching method + route. */
-function serverTimes(chunks, method, route) {
-  const out = [];
-  for (const chunk of chunks) {
-    for (const line of chunk.split('\n')) {
-      if (!line.includes('"request"') || !line.includes(route)) continue;
-      try {
-        const e = JSON.parse(line);
-        if (e.message === 'request' && e.method === method && e.route === route) out.push(Number(e.ms));
-      } catch {
-        // not a request line
-      }
-    }
-  }
-  return out;
 }
 
 /** `n` API tokens for the owner, made `concurrency` at a time. */
@@ -600,7 +486,7 @@ async function wrkLoad(srv, token, { path, body, seconds, connections }) {
     );
     args.push('-s', lua);
   }
-  args.push(`http://${HOST}:${PORT}${path}`);
+  args.push(`http://${target.host}:${target.port}${path}`);
   const cpu0 = cpuOf(srv.pid);
   // Asynchronously: the server's log must keep draining while wrk runs.
   const out = await new Promise((resolvePromise, reject) => {
@@ -724,8 +610,8 @@ function openStream(c, assetId, onEvent) {
     const s = { c, seen: new Map(), events: 0, other: 0, bad: 0, closed: false, error: null, req: null };
     const req = http.request(
       {
-        host: HOST,
-        port: PORT,
+        host: target.host,
+        port: target.port,
         method: 'GET',
         path: `/api/v1/events?asset=${assetId}`,
         agent: c.agent,

@@ -236,6 +236,7 @@ try {
       asset_id: asset,
       name: 'Hero 30s for the client',
       permissions: { comment: true, decide: true },
+      show_brief: true,
     });
     await guest.goto(link.url);
     await guest.getByLabel('Your name').fill('Carla Client');
@@ -247,6 +248,8 @@ try {
     await guest.getByRole('button', { name: 'Open' }).click();
     const panel = guest.getByTestId('stage-panel');
     await panel.getByText('Client review').waitFor({ timeout: 20000 });
+    // The link shows the brief beside the player.
+    await guest.getByText(/Brief · revision 1 \(accepted\)/).waitFor();
     const approve = guest.getByRole('button', { name: 'Approved', exact: true });
     await approve.waitFor();
     assert(await approve.isDisabled(), 'Approve waits for the checklist');

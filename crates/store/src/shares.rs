@@ -34,6 +34,8 @@ pub struct LinkRow {
     pub password_hash: Option<String>,
     pub allowed_domains: Option<String>,
     pub max_viewers: Option<i64>,
+    /// The guest page shows the campaign's brief.
+    pub show_brief: bool,
     pub created_by: Uuid,
     pub created_at: i64,
     pub updated_at: i64,
@@ -46,7 +48,7 @@ pub struct LinkRow {
 
 const LINK_COLS: &str = "l.id, l.workspace_id, l.project_id, l.scope, l.asset_id, l.version_id, l.folder_id, l.name, \
      l.message, l.can_comment, l.can_decide, l.can_download_proxy, l.can_download_original, l.versions, l.expires_at, \
-     l.password_hash, l.allowed_domains, l.max_viewers, l.created_by, l.created_at, l.updated_at, l.revoked_at";
+     l.password_hash, l.allowed_domains, l.max_viewers, l.show_brief, l.created_by, l.created_at, l.updated_at, l.revoked_at";
 
 impl LinkRow {
     /// The allowed e-mail domains (empty: any).
@@ -89,6 +91,7 @@ pub struct LinkSettings {
     pub password_hash: Option<String>,
     pub allowed_domains: Vec<String>,
     pub max_viewers: Option<i64>,
+    pub show_brief: bool,
 }
 
 impl LinkSettings {
@@ -106,6 +109,7 @@ impl LinkSettings {
             password_hash: l.password_hash.clone(),
             allowed_domains: l.domains(),
             max_viewers: l.max_viewers,
+            show_brief: l.show_brief,
         }
     }
 
@@ -119,8 +123,8 @@ pub async fn insert_link(c: &mut Conn, n: &NewLink<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO share_links (id, workspace_id, project_id, scope, asset_id, version_id, folder_id, token_hash, name,
             message, can_comment, can_decide, can_download_proxy, can_download_original, versions, expires_at,
-            password_hash, allowed_domains, max_viewers, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21)",
+            password_hash, allowed_domains, max_viewers, created_by, created_at, updated_at, show_brief)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22)",
     )
     .bind(n.id.0)
     .bind(n.workspace_id)
@@ -143,6 +147,7 @@ pub async fn insert_link(c: &mut Conn, n: &NewLink<'_>) -> Result<()> {
     .bind(s.max_viewers)
     .bind(n.created_by.0)
     .bind(n.now)
+    .bind(s.show_brief)
     .execute(&mut *c)
     .await?;
     for (i, a) in n.list.iter().enumerate() {
@@ -161,7 +166,7 @@ pub async fn update_link(c: &mut Conn, id: ShareLinkId, s: &LinkSettings, now: i
     sqlx::query(
         "UPDATE share_links SET name = $2, message = $3, can_comment = $4, can_decide = $5, can_download_proxy = $6,
             can_download_original = $7, versions = $8, expires_at = $9, password_hash = $10, allowed_domains = $11,
-            max_viewers = $12, updated_at = $13
+            max_viewers = $12, updated_at = $13, show_brief = $14
          WHERE id = $1",
     )
     .bind(id.0)
@@ -177,6 +182,7 @@ pub async fn update_link(c: &mut Conn, id: ShareLinkId, s: &LinkSettings, now: i
     .bind(s.domains_json()?)
     .bind(s.max_viewers)
     .bind(now)
+    .bind(s.show_brief)
     .execute(c)
     .await?;
     Ok(())

@@ -37,6 +37,7 @@ const options = (o: Partial<ShareOptions> = {}): ShareOptions => ({
   password: '',
   domains: '',
   maxViewers: '',
+  showBrief: false,
   ...o,
 });
 
@@ -54,6 +55,7 @@ const link = (l: Partial<Schemas['ShareLinkView']> = {}): Schemas['ShareLinkView
   password_protected: true,
   allowed_domains: ['client.com'],
   max_viewers: null,
+  show_brief: false,
   viewers: 0,
   opens: 0,
   state: 'active',
@@ -180,5 +182,14 @@ describe('labels', () => {
     expect(permissionsLabel({ comment: true, download_original: true })).toBe('Comment, download original');
     expect(accessActionLabel('password-failed')).toBe('Wrong password');
     expect(accessActionLabel('something-new')).toBe('something-new');
+  });
+});
+
+describe('showing the brief', () => {
+  it('is sent when chosen and patched only when changed', () => {
+    expect(createBody({ kind: 'asset', id: 'a1', label: 'Hero' }, options({ showBrief: true })).show_brief).toBe(true);
+    expect('show_brief' in createBody({ kind: 'asset', id: 'a1', label: 'Hero' }, options())).toBe(false);
+    expect(patchBody(link(), optionsOf(link())).show_brief).toBeUndefined();
+    expect(patchBody(link(), { ...optionsOf(link()), showBrief: true }).show_brief).toBe(true);
   });
 });

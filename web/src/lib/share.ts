@@ -41,6 +41,8 @@ export interface ShareOptions {
   domains: string;
   /** A whole number, or empty for no limit. */
   maxViewers: string;
+  /** Guests see the campaign's brief beside the player. */
+  showBrief: boolean;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -170,6 +172,7 @@ export function createBody(
   if (o.passwordMode === 'set') body.password = o.password;
   if (s.domains.length) body.allowed_domains = s.domains;
   if (s.maxViewers != null) body.max_viewers = s.maxViewers;
+  if (o.showBrief) body.show_brief = true;
   if (recipients.length) body.recipients = recipients;
   if (listIds.length) body.recipient_list_ids = listIds;
   return body;
@@ -190,6 +193,7 @@ export function optionsOf(link: ShareLink): ShareOptions {
     password: '',
     domains: link.allowed_domains.join(', '),
     maxViewers: link.max_viewers != null ? String(link.max_viewers) : '',
+    showBrief: link.show_brief,
   };
 }
 
@@ -212,6 +216,7 @@ export function patchBody(link: ShareLink, o: ShareOptions): Schemas['UpdateShar
   else if (o.passwordMode === 'none' && link.password_protected) body.password = null;
   if (s.domains.join(',') !== link.allowed_domains.join(',')) body.allowed_domains = s.domains;
   if ((s.maxViewers ?? null) !== (link.max_viewers ?? null)) body.max_viewers = s.maxViewers;
+  if (o.showBrief !== link.show_brief) body.show_brief = o.showBrief;
   return body;
 }
 
@@ -287,5 +292,6 @@ export function defaultOptions(now: Date = new Date()): ShareOptions {
     password: '',
     domains: '',
     maxViewers: '',
+    showBrief: false,
   };
 }

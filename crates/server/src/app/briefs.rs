@@ -778,3 +778,61 @@ pub async fn mark_seen(state: &AppState, p: &Principal, id: Uuid) -> ApiResult<B
     tx.commit().await?;
     Ok(view)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Guests
+
+/// What a guest's link shows of the campaign's brief.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GuestBriefView {
+    /// The link shows the brief (`show_brief`).
+    pub shown: bool,
+    /// The brief's revision in force (the newest submitted one; a draft in progress is the
+    /// team's); none when not shown or not yet submitted.
+    pub brief: Option<BriefView>,
+}
+
+fn guest_viewer(g: &crate::guests::Guest) -> String {
+    format!("guest:{}", g.session.email.to_lowercase())
+}
+
+/// The campaign brief as a guest may read it: its submitted revision in force.
+async fn guest_brief(c: &mut Conn, g: &crate::guests::Guest) -> ApiResult<Option<(BriefRow, BriefView)>> {
+    if !g.link.show_brief {
+        return Ok(None);
+    }
+    let Some(b) = briefs::brief_for(&mut *c, g.link.project_id, None).await? else { return Ok(None) };
+    let mut view = brief_view(&mut *c, &b, &guest_viewer(g)).await?;
+    let Some(n) = view.in_force else { return Ok(None) };
+    if view.revision.number != n {
+        let r = briefs::revision(&mut *c, b.id, n).await?.ok_or_else(ApiError::not_found)?;
+        view.revision = revision_view(&view.fields, &r);
+        view.state = view.revision.state;
+    }
+    Ok(Some((b, view)))
+}
+
+pub async fn for_guest(state: &AppState, g: &crate::guests::Guest) -> ApiResult<GuestBriefView> {
+    let mut c = state.store().reader().await?;
+    let brief = guest_brief(&mut c, g).await?.map(|(_, v)| v);
+    Ok(GuestBriefView { shown: g.link.show_brief, brief })
+}
+
+/// Records that the guest read the brief in force.
+pub async fn guest_seen(state: &AppState, g: &crate::guests::Guest) -> ApiResult<GuestBriefView> {
+    let now = state.now().0;
+    let mut tx = state.store().begin().await?;
+    let Some((b, view)) = guest_brief(&mut tx, g).await? else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "brief-not-shared",
+            "this link does not show a brief",
+        ));
+    };
+    if let Some(n) = view.in_force {
+        briefs::mark_seen(&mut tx, b.id, &guest_viewer(g), n, now).await?;
+    }
+    let brief = guest_brief(&mut tx, g).await?.map(|(_, v)| v);
+    tx.commit().await?;
+    Ok(GuestBriefView { shown: true, brief })
+}

@@ -40,6 +40,8 @@ use crate::state::AppState;
 const BATCH: i64 = 500;
 /// The digest goes out at this local hour.
 const DIGEST_HOUR: i8 = 8;
+/// Late runs the inbox lists (most overdue first).
+const LATE_LISTED: i64 = 100;
 /// One nudge per reviewer per deliverable within this long.
 const NUDGE_EVERY_MS: i64 = 86_400_000;
 
@@ -491,15 +493,22 @@ pub async fn inbox(state: &AppState, p: &Principal) -> ApiResult<InboxView> {
     let mut c = state.store().reader().await?;
     let read_at = rem::read_at(&mut c, p.user_id).await?;
     let mut late = Vec::new();
-    let mut stages: HashMap<ProjectId, Vec<wstore::StageRow>> = HashMap::new();
-    for run in rem::late_runs_owned(&mut c, p.user_id, now, 200).await? {
-        let Ok((project, _)) = access::project(&mut c, p, run.project_id, false).await else { continue };
-        let Some(asset) = assets::get(&mut c, run.asset_id).await? else { continue };
-        if let Entry::Vacant(e) = stages.entry(project.id) {
-            e.insert(wstore::stages(&mut c, project.id).await?);
+    // Each campaign's reach and stages once, however many of its deliverables are late.
+    let mut campaigns: HashMap<ProjectId, Option<(ProjectRow, Vec<wstore::StageRow>)>> = HashMap::new();
+    for run in rem::late_runs_owned(&mut c, p.user_id, now, LATE_LISTED).await? {
+        if let Entry::Vacant(e) = campaigns.entry(run.project_id) {
+            e.insert(match access::project(&mut c, p, run.project_id, false).await {
+                Ok((project, _)) => {
+                    let stages = wstore::stages(&mut c, project.id).await?;
+                    Some((project, stages))
+                }
+                Err(_) => None,
+            });
         }
-        let stage =
-            stages[&project.id].iter().find(|s| s.id == run.stage_id).map(|s| s.name.clone()).unwrap_or_default();
+        let Some(Some((project, stages))) = campaigns.get(&run.project_id) else { continue };
+        let Some(asset) = assets::get(&mut c, run.asset_id).await? else { continue };
+        let project = project.clone();
+        let stage = stages.iter().find(|s| s.id == run.stage_id).map(|s| s.name.clone()).unwrap_or_default();
         let waiting_on = wstore::seats(&mut c, run.id)
             .await?
             .into_iter()

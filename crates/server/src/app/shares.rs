@@ -94,6 +94,8 @@ pub struct ShareLinkView {
     pub password_protected: bool,
     pub allowed_domains: Vec<String>,
     pub max_viewers: Option<i64>,
+    /// Guests see the campaign's brief beside the player.
+    pub show_brief: bool,
     /// Distinct proven e-mails that opened it.
     pub viewers: i64,
     /// Guest sessions opened on it.
@@ -127,6 +129,7 @@ fn view(l: &LinkRow, asset_ids: Vec<AssetId>, now: i64) -> ShareLinkView {
         password_protected: l.password_hash.is_some(),
         allowed_domains: l.domains(),
         max_viewers: l.max_viewers,
+        show_brief: l.show_brief,
         viewers: l.viewers,
         opens: l.opens,
         state: if l.revoked_at.is_some() {
@@ -181,6 +184,9 @@ pub struct CreateShareLink {
     pub allowed_domains: Vec<String>,
     /// At most this many distinct people (proven e-mails) may open it.
     pub max_viewers: Option<i64>,
+    /// Guests see the campaign's brief (its revision in force) beside the player.
+    #[serde(default)]
+    pub show_brief: bool,
     /// Send the link to these addresses (needs mail).
     #[serde(default)]
     pub recipients: Vec<String>,
@@ -438,6 +444,7 @@ pub async fn create(state: &AppState, p: &Principal, req: CreateShareLink) -> Ap
         password_hash,
         allowed_domains: check_domains(&req.allowed_domains)?,
         max_viewers: check_max_viewers(req.max_viewers)?,
+        show_brief: req.show_brief,
     };
     let to = recipients(&mut tx, t.project.workspace_id, &req.recipients, &req.recipient_list_ids).await?;
     require_mail(state, &settings, to.len())?;
@@ -534,6 +541,7 @@ pub struct UpdateShareLink {
     #[serde(default, deserialize_with = "super::some_or_null")]
     #[schema(value_type = Option<i64>)]
     pub max_viewers: Option<Option<i64>>,
+    pub show_brief: Option<bool>,
 }
 
 pub async fn update(
@@ -586,6 +594,9 @@ pub async fn update(
     }
     if let Some(m) = req.max_viewers {
         s.max_viewers = check_max_viewers(m)?;
+    }
+    if let Some(b) = req.show_brief {
+        s.show_brief = b;
     }
     require_mail(state, &s, 0)?;
     shares::update_link(&mut tx, link.id, &s, now).await?;

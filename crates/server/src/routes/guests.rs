@@ -26,6 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verify_session))
         .routes(routes!(current_session, leave_session))
         .routes(routes!(guest_assets))
+        .routes(routes!(guest_brief))
+        .routes(routes!(guest_brief_seen))
 }
 
 /// A link's token.
@@ -137,4 +139,25 @@ pub async fn guest_assets(
     ApiQuery(q): ApiQuery<GuestAssetParams>,
 ) -> ApiResult<Json<Page<AssetView>>> {
     Ok(Json(guests::assets(&state, guest(&caller)?, q).await?))
+}
+
+/// The campaign's brief, when the guest's link shows it (`show_brief`): the revision in force.
+#[utoipa::path(get, path = "/api/v1/guest/brief", tag = "guests",
+    responses((status = 200, body = crate::app::briefs::GuestBriefView), (status = 404, description = "link-not-found", body = ErrorBody)))]
+pub async fn guest_brief(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<crate::app::briefs::GuestBriefView>> {
+    Ok(Json(crate::app::briefs::for_guest(&state, guest(&caller)?).await?))
+}
+
+/// Records that the guest read the brief (clears "changed since you last looked").
+#[utoipa::path(post, path = "/api/v1/guest/brief/seen", tag = "guests",
+    responses((status = 200, body = crate::app::briefs::GuestBriefView),
+        (status = 404, description = "link-not-found, brief-not-shared", body = ErrorBody)))]
+pub async fn guest_brief_seen(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<crate::app::briefs::GuestBriefView>> {
+    Ok(Json(crate::app::briefs::guest_seen(&state, guest(&caller)?).await?))
 }

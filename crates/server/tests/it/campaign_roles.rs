@@ -380,3 +380,71 @@ async fn intake_links_are_limited_revocable_and_unguessable_and_a_declined_reque
     srv.clock.advance_ms(11 * 60_000);
     anon.post_ok("/api/v1/intake/form", json!({"token": live["token"]}), StatusCode::OK).await;
 }
+
+#[tokio::test]
+async fn a_guest_sees_the_brief_in_force_only_when_the_link_says_so() {
+    let srv = TestServer::start().await;
+    let (owner, ws) = srv.owner().await;
+    let ws = s(&ws["id"]);
+    let project = owner.create_project(&ws, "Winter launch").await;
+    let pid = s(&project["id"]);
+    let asset = owner
+        .post_ok("/api/v1/assets", json!({"folder_id": project["root_folder_id"], "name": "Hero"}), StatusCode::CREATED)
+        .await;
+    let values = json!({"objective": "Sell", "audience": "All", "key_message": "Warm for less",
+        "deliverables": [{"name": "Hero 30s", "spec": "16:9", "channel": "TV", "due": "2027-01-10"}]});
+    let brief =
+        owner.post_ok(&format!("/api/v1/projects/{pid}/briefs"), json!({"values": values}), StatusCode::CREATED).await;
+    let bid = s(&brief["id"]);
+    let guest_on = |show: bool| {
+        let owner = owner.clone();
+        let asset = s(&asset["id"]);
+        let url = srv.url.clone();
+        async move {
+            let link = owner
+                .post_ok("/api/v1/share-links", json!({"asset_id": asset, "show_brief": show}), StatusCode::CREATED)
+                .await;
+            assert_eq!(link["link"]["show_brief"], show);
+            let g = Api::browser(&url);
+            let (st, b) = g
+                .post(
+                    "/api/v1/guest/sessions",
+                    json!({"token": link["token"], "name": "Carla", "email": "carla@client.test"}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{b}");
+            g
+        }
+    };
+    let hidden = guest_on(false).await;
+    let shown = guest_on(true).await;
+    // A draft is the team's: nothing to show yet.
+    assert_eq!(shown.get_ok("/api/v1/guest/brief").await, json!({"shown": true, "brief": null}));
+    owner.post_ok(&format!("/api/v1/briefs/{bid}/submit"), json!({}), StatusCode::OK).await;
+    assert_eq!(hidden.get_ok("/api/v1/guest/brief").await, json!({"shown": false, "brief": null}));
+    let (st, b) = hidden.post("/api/v1/guest/brief/seen", json!({})).await;
+    assert_eq!((st, s(&b["code"])), (StatusCode::NOT_FOUND, "brief-not-shared".into()));
+    let seen = shown.get_ok("/api/v1/guest/brief").await;
+    assert_eq!(seen["brief"]["revision"]["values"]["key_message"], "Warm for less");
+    assert_eq!(seen["brief"]["changed_since_seen"], true);
+    let after = shown.post_ok("/api/v1/guest/brief/seen", json!({}), StatusCode::OK).await;
+    assert_eq!(after["brief"]["changed_since_seen"], false);
+    // The team edits (a draft revision 2): the guest still reads revision 1, unchanged.
+    owner.patch(&format!("/api/v1/briefs/{bid}"), json!({"values": {"key_message": "Warmer for less"}})).await;
+    let still = shown.get_ok("/api/v1/guest/brief").await;
+    assert_eq!(
+        (still["brief"]["revision"]["number"].clone(), still["brief"]["revision"]["values"]["key_message"].clone()),
+        (json!(1), json!("Warm for less"))
+    );
+    assert_eq!(still["brief"]["changed_since_seen"], false);
+    // Submitted: revision 2 is in force, and it is news to the guest.
+    owner.post_ok(&format!("/api/v1/briefs/{bid}/submit"), json!({}), StatusCode::OK).await;
+    let news = shown.get_ok("/api/v1/guest/brief").await;
+    assert_eq!(
+        (news["brief"]["revision"]["number"].clone(), news["brief"]["changed_since_seen"].clone()),
+        (json!(2), json!(true))
+    );
+    // The members' brief routes stay closed to guests either way.
+    let (st, _) = shown.get(&format!("/api/v1/briefs/{bid}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}

@@ -87,3 +87,6 @@ CREATE TABLE inbox_reads (
     user_id         BLOB PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     read_at         INTEGER NOT NULL
 );
+
+-- A share link may show its guests the campaign's brief.
+ALTER TABLE share_links ADD COLUMN show_brief INTEGER NOT NULL DEFAULT 0;
