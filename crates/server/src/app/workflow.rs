@@ -1899,15 +1899,14 @@ pub async fn waiting_on(state: &AppState, p: &Principal) -> ApiResult<Vec<Waitin
     let mut campaigns: std::collections::HashMap<ProjectId, Option<(ProjectRow, Vec<StageRow>)>> =
         std::collections::HashMap::new();
     for (run, seat) in wstore::open_seats_of_user(&mut c, p.user_id).await? {
-        if !campaigns.contains_key(&run.project_id) {
-            let reach = match access::project(&mut c, p, run.project_id, false).await {
+        if let std::collections::hash_map::Entry::Vacant(e) = campaigns.entry(run.project_id) {
+            e.insert(match access::project(&mut c, p, run.project_id, false).await {
                 Ok((project, _)) => {
                     let stages = wstore::stages(&mut c, project.id).await?;
                     Some((project, stages))
                 }
                 Err(_) => None,
-            };
-            campaigns.insert(run.project_id, reach);
+            });
         }
         let Some(Some((project, stages))) = campaigns.get(&run.project_id) else { continue };
         let Some(asset) = assets::get(&mut c, run.asset_id).await?.filter(|a| a.deleted_at.is_none()) else { continue };
