@@ -49,3 +49,4 @@ clean: ## Remove build output (not ./data)
 	cargo clean
 bench:: ; node bench/bench.mjs ## Benchmarks, not part of make test: tus upload vs cp, server RSS, ingest vs bare ffmpeg (needs make build)
 bench-review:: ; node bench/review.mjs ## Review-core benchmark, not part of make test: concurrent comments, listing 10 000, live fan-out (needs make build)
+bench-ops:: ; node bench/ops.mjs ## Operations benchmark, not part of make test: My work and a campaign board over 500 campaigns and 200 000 stage runs (needs make build)

@@ -42,6 +42,44 @@ async fn project_role(c: &mut Conn, p: &Principal, project: &ProjectRow) -> ApiR
     Ok(role)
 }
 
+/// Whether the caller reaches projects, asked for many at once (lists across campaigns): their
+/// role once per workspace, their project membership only where the role needs it.
+#[derive(Default)]
+pub struct Reach {
+    roles: std::collections::HashMap<WorkspaceId, Option<Role>>,
+    projects: std::collections::HashMap<ProjectId, bool>,
+}
+
+impl Reach {
+    /// Whether `p` reaches live project `project` of workspace `ws` (as [`project`] would).
+    pub async fn project(
+        &mut self,
+        c: &mut Conn,
+        p: &Principal,
+        ws: WorkspaceId,
+        project: ProjectId,
+    ) -> ApiResult<bool> {
+        if let Some(known) = self.projects.get(&project) {
+            return Ok(*known);
+        }
+        let role = match self.roles.get(&ws) {
+            Some(r) => *r,
+            None => {
+                let r = workspaces::active_role(&mut *c, ws, p.user_id).await?;
+                self.roles.insert(ws, r);
+                r
+            }
+        };
+        let ok = match role {
+            None => false,
+            Some(r) if r.is_team() => true,
+            Some(_) => projects::is_member(&mut *c, project, p.user_id).await?,
+        };
+        self.projects.insert(project, ok);
+        Ok(ok)
+    }
+}
+
 /// A project the caller can reach (deleted ones only when `include_deleted`).
 pub async fn project(
     c: &mut Conn,

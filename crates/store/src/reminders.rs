@@ -174,15 +174,44 @@ pub async fn set_read_at(c: &mut Conn, user: UserId, at: i64) -> Result<()> {
     Ok(())
 }
 
-/// Open runs past due in campaigns `user` owns, most overdue first.
-pub async fn late_runs_owned(c: &mut Conn, user: UserId, now: i64, limit: i64) -> Result<Vec<RunRow>> {
+/// A run past due in a campaign someone owns, with its names.
+#[derive(Clone, Debug)]
+pub struct LateRow {
+    pub run: RunRow,
+    pub asset_name: String,
+    pub project_name: String,
+    pub workspace_id: WorkspaceId,
+    pub stage_name: String,
+}
+
+/// Open runs past due in live campaigns `user` owns, most overdue first.
+pub async fn late_runs_owned(c: &mut Conn, user: UserId, now: i64, limit: i64) -> Result<Vec<LateRow>> {
     let sql = format!(
-        "SELECT {} FROM stage_runs r JOIN projects p ON p.id = r.project_id JOIN assets a ON a.id = r.asset_id
-         WHERE p.owner_id = $1 AND p.deleted_at IS NULL AND a.deleted_at IS NULL AND r.exited_at IS NULL AND r.due_at < $2
+        // The runs first (by the owner's campaigns, then each one's open runs by due time), then
+        // names for those alone; twice the limit leaves room for runs of deleted assets.
+        "SELECT {}, a.name AS asset_name, r.project_name, r.workspace_id, st.name AS stage_name
+         FROM (SELECT r.*, p.name AS project_name, p.workspace_id AS workspace_id
+               FROM projects p CROSS JOIN stage_runs r
+               WHERE p.owner_id = $1 AND p.deleted_at IS NULL AND r.project_id = p.id AND r.exited_at IS NULL
+                 AND r.due_at < $2
+               ORDER BY r.due_at, r.id LIMIT $3 * 2) r
+         JOIN assets a ON a.id = r.asset_id JOIN campaign_stages st ON st.id = r.stage_id
+         WHERE a.deleted_at IS NULL
          ORDER BY r.due_at, r.id LIMIT $3",
         prefixed(RUN_COLS, "r")
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user.0).bind(now).bind(limit).fetch_all(c).await?)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.0).bind(now).bind(limit).fetch_all(c).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(LateRow {
+                run: RunRow::from_row(r)?,
+                asset_name: r.try_get("asset_name")?,
+                project_name: r.try_get("project_name")?,
+                workspace_id: WorkspaceId(r.try_get("workspace_id")?),
+                stage_name: r.try_get("stage_name")?,
+            })
+        })
+        .collect()
 }
 
 /// A mention of `user`: the comment, where it is, and when.

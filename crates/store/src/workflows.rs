@@ -454,21 +454,70 @@ pub async fn ask_backup(c: &mut Conn, run: Uuid, seat: i64, reason: &str, now: i
 
 /// The open runs a member is asked in (as reviewer, or as a backup already asked), with the
 /// seat.
-pub async fn open_seats_of_user(c: &mut Conn, user: UserId) -> Result<Vec<(RunRow, SeatRow)>> {
+/// An undecided seat of a person, with what "My work" shows of it.
+#[derive(Clone, Debug)]
+pub struct WaitingRow {
+    pub run: RunRow,
+    pub seat: SeatRow,
+    pub asset_name: String,
+    pub project_name: String,
+    pub workspace_id: WorkspaceId,
+    pub stage_name: String,
+}
+
+/// Undecided seats of open runs in live campaigns waiting on `user` (as reviewer, or as an
+/// asked backup), soonest due first, with their asset, campaign and stage names.
+pub async fn waiting_on(c: &mut Conn, user: UserId) -> Result<Vec<WaitingRow>> {
+    // Two index lookups (as reviewer, as an asked backup) rather than one OR, which SQLite
+    // answers by reading every seat.
+    let cols = RUN_COLS
+        .split(", ")
+        .map(|c| format!("r.{c}"))
+        .chain(SEAT_COLS.split(", ").map(|c| format!("s.{}", c.trim())))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let from = "FROM stage_run_reviewers s JOIN stage_runs r ON r.id = s.run_id JOIN assets a ON a.id = r.asset_id
+         JOIN projects p ON p.id = r.project_id JOIN campaign_stages st ON st.id = r.stage_id";
+    let names = "a.name AS asset_name, p.name AS project_name, p.workspace_id AS workspace_id, st.name AS stage_name";
+    let live = "s.decided_at IS NULL AND r.exited_at IS NULL AND a.deleted_at IS NULL AND p.deleted_at IS NULL";
     let sql = format!(
-        "SELECT {} FROM stage_runs r JOIN stage_run_reviewers s ON s.run_id = r.id
-         WHERE r.exited_at IS NULL AND s.decided_at IS NULL
-           AND (s.user_id = $1 OR (s.backup_user_id = $1 AND s.backup_asked_at IS NOT NULL))
-         ORDER BY r.due_at, r.id",
-        RUN_COLS
-            .split(", ")
-            .map(|c| format!("r.{c}"))
-            .chain(SEAT_COLS.split(", ").map(|c| format!("s.{}", c.trim())))
-            .collect::<Vec<_>>()
-            .join(", ")
+        "SELECT {cols}, {names} {from} WHERE s.user_id = $1 AND {live}
+         UNION ALL
+         SELECT {cols}, {names} {from}
+         WHERE s.backup_user_id = $1 AND s.backup_asked_at IS NOT NULL AND (s.user_id IS NULL OR s.user_id <> $1) AND {live}
+         ORDER BY 8, 1"
     );
     let rows: Vec<sqlx::sqlite::SqliteRow> = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.0).fetch_all(c).await?;
-    rows.iter().map(|r| Ok((RunRow::from_row(r)?, SeatRow::from_row(r)?))).collect()
+    rows.iter()
+        .map(|r| {
+            use sqlx::Row;
+            Ok(WaitingRow {
+                run: RunRow::from_row(r)?,
+                seat: SeatRow::from_row(r)?,
+                asset_name: r.try_get("asset_name")?,
+                project_name: r.try_get("project_name")?,
+                workspace_id: WorkspaceId(r.try_get("workspace_id")?),
+                stage_name: r.try_get("stage_name")?,
+            })
+        })
+        .collect()
+}
+
+/// The names of who each of `runs` still waits on: `(run, name)` in seat order.
+pub async fn undecided_names(c: &mut Conn, runs: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
+    if runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=runs.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT run_id, name FROM stage_run_reviewers WHERE decided_at IS NULL AND run_id IN ({}) ORDER BY run_id, seat",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for r in runs {
+        q = q.bind(*r);
+    }
+    Ok(q.fetch_all(c).await?)
 }
 
 /// Checklist ticks of a run: `(item, holder, by_name, ticked_at)`.

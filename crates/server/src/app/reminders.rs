@@ -493,38 +493,27 @@ pub async fn inbox(state: &AppState, p: &Principal) -> ApiResult<InboxView> {
     let mut c = state.store().reader().await?;
     let read_at = rem::read_at(&mut c, p.user_id).await?;
     let mut late = Vec::new();
-    // Each campaign's reach and stages once, however many of its deliverables are late.
-    let mut campaigns: HashMap<ProjectId, Option<(ProjectRow, Vec<wstore::StageRow>)>> = HashMap::new();
-    for run in rem::late_runs_owned(&mut c, p.user_id, now, LATE_LISTED).await? {
-        if let Entry::Vacant(e) = campaigns.entry(run.project_id) {
-            e.insert(match access::project(&mut c, p, run.project_id, false).await {
-                Ok((project, _)) => {
-                    let stages = wstore::stages(&mut c, project.id).await?;
-                    Some((project, stages))
-                }
-                Err(_) => None,
-            });
+    let mut reach = access::Reach::default();
+    let rows = rem::late_runs_owned(&mut c, p.user_id, now, LATE_LISTED).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.run.id).collect();
+    let mut names: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (run, name) in wstore::undecided_names(&mut c, &ids).await? {
+        names.entry(run).or_default().push(name);
+    }
+    for l in rows {
+        if !reach.project(&mut c, p, l.workspace_id, l.run.project_id).await? {
+            continue;
         }
-        let Some(Some((project, stages))) = campaigns.get(&run.project_id) else { continue };
-        let Some(asset) = assets::get(&mut c, run.asset_id).await? else { continue };
-        let project = project.clone();
-        let stage = stages.iter().find(|s| s.id == run.stage_id).map(|s| s.name.clone()).unwrap_or_default();
-        let waiting_on = wstore::seats(&mut c, run.id)
-            .await?
-            .into_iter()
-            .filter(|s| s.decided_at.is_none())
-            .map(|s| s.name)
-            .collect();
         late.push(LateItem {
-            asset_id: asset.id,
-            asset_name: asset.name,
-            project_id: project.id,
-            project_name: project.name,
-            version_id: run.version_id.map(VersionId),
-            stage,
-            round: run.round,
-            due_at: Timestamp(run.due_at),
-            waiting_on,
+            asset_id: l.run.asset_id,
+            asset_name: l.asset_name,
+            project_id: l.run.project_id,
+            project_name: l.project_name,
+            version_id: l.run.version_id.map(VersionId),
+            stage: l.stage_name,
+            round: l.run.round,
+            due_at: Timestamp(l.run.due_at),
+            waiting_on: names.remove(&l.run.id).unwrap_or_default(),
         });
     }
     let mut mentions = Vec::new();

@@ -1895,29 +1895,20 @@ pub async fn waiting_on(state: &AppState, p: &Principal) -> ApiResult<Vec<Waitin
     let now = state.now().0;
     let mut c = state.store().reader().await?;
     let mut out = Vec::new();
-    // Each campaign's reach and stages once, however many of its deliverables wait.
-    let mut campaigns: std::collections::HashMap<ProjectId, Option<(ProjectRow, Vec<StageRow>)>> =
-        std::collections::HashMap::new();
-    for (run, seat) in wstore::open_seats_of_user(&mut c, p.user_id).await? {
-        if let std::collections::hash_map::Entry::Vacant(e) = campaigns.entry(run.project_id) {
-            e.insert(match access::project(&mut c, p, run.project_id, false).await {
-                Ok((project, _)) => {
-                    let stages = wstore::stages(&mut c, project.id).await?;
-                    Some((project, stages))
-                }
-                Err(_) => None,
-            });
+    // One query for the seats and their names; the caller's reach once per campaign.
+    let mut reach = access::Reach::default();
+    for w in wstore::waiting_on(&mut c, p.user_id).await? {
+        let (run, seat) = (&w.run, &w.seat);
+        if !reach.project(&mut c, p, w.workspace_id, run.project_id).await? {
+            continue;
         }
-        let Some(Some((project, stages))) = campaigns.get(&run.project_id) else { continue };
-        let Some(asset) = assets::get(&mut c, run.asset_id).await?.filter(|a| a.deleted_at.is_none()) else { continue };
-        let stage = stages.iter().find(|s| s.id == run.stage_id);
         out.push(WaitingItem {
-            asset_id: asset.id,
-            asset_name: asset.name,
-            project_id: project.id,
-            project_name: project.name.clone(),
+            asset_id: run.asset_id,
+            asset_name: w.asset_name.clone(),
+            project_id: run.project_id,
+            project_name: w.project_name.clone(),
             version_id: run.version_id.map(VersionId),
-            stage: stage.map(|s| s.name.clone()).unwrap_or_default(),
+            stage: w.stage_name.clone(),
             round: run.round,
             asked_at: Timestamp(
                 seat.backup_asked_at.filter(|_| seat.user_id != Some(p.user_id.0)).unwrap_or(seat.asked_at),

@@ -90,3 +90,12 @@ CREATE TABLE inbox_reads (
 
 -- A share link may show its guests the campaign's brief.
 ALTER TABLE share_links ADD COLUMN show_brief INTEGER NOT NULL DEFAULT 0;
+
+-- What waits on a person ("My work"): their undecided seats, as reviewer or as an asked backup,
+-- without reading the seats they decided long ago.
+CREATE INDEX stage_run_reviewers_open_user ON stage_run_reviewers (user_id) WHERE decided_at IS NULL;
+CREATE INDEX stage_run_reviewers_open_backup ON stage_run_reviewers (backup_user_id)
+    WHERE decided_at IS NULL AND backup_asked_at IS NOT NULL;
+-- What a producer owns that is late: their campaigns, then each one's open runs by due time.
+CREATE INDEX projects_owner ON projects (owner_id) WHERE owner_id IS NOT NULL;
+CREATE INDEX stage_runs_open_project ON stage_runs (project_id, due_at) WHERE exited_at IS NULL;
