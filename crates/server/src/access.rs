@@ -51,6 +51,16 @@ pub struct Reach {
 }
 
 impl Reach {
+    /// The caller's active role in `ws` (none: not a member).
+    pub async fn role(&mut self, c: &mut Conn, p: &Principal, ws: WorkspaceId) -> ApiResult<Option<Role>> {
+        if let Some(r) = self.roles.get(&ws) {
+            return Ok(*r);
+        }
+        let r = workspaces::active_role(&mut *c, ws, p.user_id).await?;
+        self.roles.insert(ws, r);
+        Ok(r)
+    }
+
     /// Whether `p` reaches live project `project` of workspace `ws` (as [`project`] would).
     pub async fn project(
         &mut self,
@@ -62,15 +72,7 @@ impl Reach {
         if let Some(known) = self.projects.get(&project) {
             return Ok(*known);
         }
-        let role = match self.roles.get(&ws) {
-            Some(r) => *r,
-            None => {
-                let r = workspaces::active_role(&mut *c, ws, p.user_id).await?;
-                self.roles.insert(ws, r);
-                r
-            }
-        };
-        let ok = match role {
+        let ok = match self.role(c, p, ws).await? {
             None => false,
             Some(r) if r.is_team() => true,
             Some(_) => projects::is_member(&mut *c, project, p.user_id).await?,

@@ -218,31 +218,6 @@ pub async fn campaign_requested(
     enqueue(c, to, "campaign-requested", &subject, &text, &html_page(&subject, &html), now).await
 }
 
-/// The requester's copy of what they sent.
-pub async fn request_received(
-    c: &mut Conn,
-    to: &str,
-    (name, workspace): (&str, &str),
-    r: &crate::app::intake::RequestView,
-    now: i64,
-) -> ApiResult<()> {
-    let subject = format!("We received your request: {}", r.project_name);
-    let text = format!(
-        "Hello {name},\n\n{workspace} received your campaign request \u{201c}{}\u{201d} (reference {}).\n\
-         You will hear when it is accepted or declined.\n",
-        r.project_name, r.project_id
-    );
-    let html = format!(
-        "<p>Hello {},</p>\n<p>{} received your campaign request <strong>{}</strong> (reference {}).</p>\n\
-         <p>You will hear when it is accepted or declined.</p>",
-        escape(name),
-        escape(workspace),
-        escape(&r.project_name),
-        r.project_id
-    );
-    enqueue(c, to, "request-received", &subject, &text, &html_page(&subject, &html), now).await
-}
-
 /// The decision on a request, to its requester: accepted, or declined with the reason.
 pub async fn request_decided(
     c: &mut Conn,
@@ -325,13 +300,14 @@ pub async fn reminder_asked(
     to: &str,
     name: &str,
     line: &crate::app::reminders::ReminderLine,
-    instead: Option<&str>,
+    instead: Option<(&str, bool)>,
     url: Option<&str>,
     now: i64,
 ) -> ApiResult<()> {
     let subject = format!("Please review {}: {} (due {})", line.title, line.stage, line.due);
     let why = match instead {
-        Some(other) => format!("You are asked in place of {other}, who has not decided in time."),
+        Some((other, true)) => format!("You are asked in place of {other}, who is out of office."),
+        Some((other, false)) => format!("You are asked in place of {other}, who has not decided in time."),
         None => String::from("You are asked to review this."),
     };
     let (item_text, item_html) = reminder_item(line, false, url);
@@ -394,25 +370,26 @@ pub async fn reminder_escalated(
     now: i64,
 ) -> ApiResult<()> {
     let subject = format!("Overdue: {} in {}", line.title, line.stage);
-    let who = if waiting.is_empty() { String::from("no one") } else { waiting.join(", ") };
-    let instead = if asked.is_empty() {
-        String::from("No backup was named, so no one else was asked.")
+    // A work or delivery stage waits on no reviewer: it has simply not moved on.
+    let state = if waiting.is_empty() {
+        String::from("and has not moved on.")
+    } else if asked.is_empty() {
+        format!("and still waits on {}. No backup was named, so no one else was asked.", waiting.join(", "))
     } else {
-        format!("Asked instead: {}.", asked.join(", "))
+        format!("and still waits on {}. Asked instead: {}.", waiting.join(", "), asked.join(", "))
     };
     let text = format!(
-        "Hello {name},\n\n{} ({}) was due in {} on {due} and still waits on {who}. {instead}\n\n{url}\n",
+        "Hello {name},\n\n{} ({}) was due in {} on {due} {state}\n\n{url}\n",
         line.title, line.campaign, line.stage
     );
     let html = format!(
-        "<p>Hello {},</p>\n<p><strong>{}</strong> ({}) was due in {} on {} and still waits on {}. {}</p>\n{}",
+        "<p>Hello {},</p>\n<p><strong>{}</strong> ({}) was due in {} on {} {}</p>\n{}",
         escape(name),
         escape(&line.title),
         escape(&line.campaign),
         escape(&line.stage),
         escape(due),
-        escape(&who),
-        escape(&instead),
+        escape(&state),
         button(url, "Open the deliverable")
     );
     enqueue(c, to, "escalated", &subject, &text, &html_page(&subject, &html), now).await

@@ -56,10 +56,10 @@ pub async fn mark_reminded(c: &mut Conn, run: Uuid, soon: bool, now: i64) -> Res
 /// backup's ask is the one to mail.
 pub async fn unmailed_asks(c: &mut Conn, limit: i64) -> Result<Vec<(RunRow, SeatRow, bool)>> {
     let sql = format!(
-        "SELECT {}, {}, 0 AS backup FROM stage_runs r JOIN stage_run_reviewers s ON s.run_id = r.id
+        "SELECT {}, {}, CAST(0 AS BIGINT) AS backup FROM stage_runs r JOIN stage_run_reviewers s ON s.run_id = r.id
          WHERE s.asked_mail_at IS NULL
          UNION ALL
-         SELECT {}, {}, 1 AS backup FROM stage_runs r JOIN stage_run_reviewers s ON s.run_id = r.id
+         SELECT {}, {}, CAST(1 AS BIGINT) AS backup FROM stage_runs r JOIN stage_run_reviewers s ON s.run_id = r.id
          WHERE s.backup_asked_at IS NOT NULL AND s.backup_mail_at IS NULL
          LIMIT $1",
         prefixed(RUN_COLS, "r"),

@@ -523,9 +523,10 @@ pub(crate) async fn accept_requested(
     p: &Principal,
     now: i64,
 ) -> ApiResult<()> {
+    // The revision the requester submitted (a team member may have started a draft since).
     if let Some(b) = briefs::brief_for(&mut *tx, project.id, None).await?
-        && let Some(latest) = briefs::latest_revision(&mut *tx, b.id).await?
-        && briefs::accept(&mut *tx, b.id, latest.number, &by_json(p), now).await?
+        && let Some(submitted) = briefs::revisions(&mut *tx, b.id).await?.into_iter().find(|r| r.submitted_at.is_some())
+        && briefs::accept(&mut *tx, b.id, submitted.number, &by_json(p), now).await?
     {
         let view = brief_view(&mut *tx, &b, &viewer(p)).await?;
         announce(tx, event::BRIEF_ACCEPTED, p, project, &view, now).await?;

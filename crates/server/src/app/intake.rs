@@ -5,7 +5,7 @@
 //! workspace's intake owners; one of them accepts it (a workflow is applied, the brief
 //! accepted) or declines it with a reason, and the requester is told either way.
 
-use frameproof_domain::brief::FieldDef;
+use frameproof_domain::brief::{FieldDef, FieldType};
 use frameproof_domain::{Action, FolderId, ProjectId, Role, Timestamp, UserId, WorkspaceId, event, validate};
 use frameproof_store::intake::{self, LinkRow, RequestRow, SettingsRow};
 use frameproof_store::projects::{self, NewProject, ProjectRow, ProjectUpdate};
@@ -404,6 +404,23 @@ async fn create_request(
         Ok(t) => t,
         Err(_) => briefs::template_to_use(&mut *tx, ws, None, now).await?,
     };
+    // People and assets are named by the team: a requester without an account cannot name
+    // them, nor learn from the answer which ids exist.
+    if who.user_id.is_none() {
+        let internal: Vec<String> = briefs::template_fields(&template)
+            .iter()
+            .filter(|f| matches!(f.kind, FieldType::Person | FieldType::AssetReference))
+            .filter(|f| req.values.get(&f.key).is_some_and(|v| !v.is_null()))
+            .map(|f| f.key.clone())
+            .collect();
+        if !internal.is_empty() {
+            return Err(ApiError::bad_request(
+                "brief-field-invalid",
+                format!("{}: filled in by the team once the request is accepted", internal.join(", ")),
+            )
+            .with_fields(internal));
+        }
+    }
     let id = ProjectId(new_uuid(now));
     projects::insert(
         &mut *tx,
@@ -453,7 +470,6 @@ async fn create_request(
     for (_, email, owner_name) in intake_owners(&mut *tx, ws).await? {
         crate::mail::campaign_requested(&mut *tx, &email, (&owner_name, &ws_row.name), &view, &url, now.0).await?;
     }
-    crate::mail::request_received(&mut *tx, &who.email, (&who.name, &ws_row.name), &view, now.0).await?;
     Ok((project, view))
 }
 
@@ -491,7 +507,7 @@ pub async fn list(
     if let Some(s) = filter
         && !["requested", "accepted", "declined"].contains(&s)
     {
-        return Err(ApiError::bad_request("state-invalid", "state: requested, accepted or declined")
+        return Err(ApiError::bad_request("invalid-state", "state: requested, accepted or declined")
             .with_fields(["state".to_owned()]));
     }
     let mut c = state.store().reader().await?;
@@ -572,11 +588,8 @@ pub struct DeclineRequest {
 
 /// Declines a request with a reason: the campaign is archived and the requester told.
 pub async fn decline(state: &AppState, p: &Principal, id: ProjectId, req: DeclineRequest) -> ApiResult<CampaignView> {
-    let reason = req.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::bad_request("reason-required", "reason: say why, in at most 2000 characters")
-            .with_fields(["reason".to_owned()]));
-    }
+    let reason = super::reason_text("reason", &req.reason, 2000, true)?;
+    let reason = reason.as_str();
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
     let (project, r) = decidable(&mut tx, p, id).await?;
@@ -713,6 +726,10 @@ pub async fn public_submit(state: &AppState, req: PublicSubmit, client: &ClientI
     }
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
+    // Revoked or expired since it was read: the link stops at once.
+    if !intake::link(&mut tx, link.id).await?.is_some_and(|l| l.live(now)) {
+        return Err(intake_not_found());
+    }
     let from_here = intake::requests_from(&mut tx, link.id, &ip, now - 3_600_000).await?;
     let through = intake::requests_through(&mut tx, link.id, now - 86_400_000).await?;
     if from_here >= link.per_hour || through >= LINK_PER_DAY {
@@ -728,7 +745,7 @@ pub async fn public_submit(state: &AppState, req: PublicSubmit, client: &ClientI
         reference: project.id,
         state: "requested",
         message: format!(
-            "Thank you: \u{201c}{}\u{201d} was received. We mailed you a copy; you will hear when it is accepted or declined.",
+            "Thank you: \u{201c}{}\u{201d} was received. You will hear by mail when it is accepted or declined.",
             project.name
         ),
     })

@@ -100,6 +100,31 @@ pub fn page_limit(state: &AppState, asked: Option<u32>, default: u32) -> ApiResu
     Ok(limit)
 }
 
+/// A reason or note a person writes (a skip, a move, a decline, a nudge): trimmed, at most
+/// `max` characters (400 `field-too-long`), no control characters but line breaks and tabs
+/// (400 `invalid-characters`), and, when `required`, not empty (400 `reason-required`); each
+/// error names the field.
+pub(crate) fn reason_text(field: &str, raw: &str, max: usize, required: bool) -> Result<String, ApiError> {
+    let t = raw.trim();
+    let named = |e: ApiError| e.with_fields([field.to_owned()]);
+    if required && t.is_empty() {
+        return Err(named(ApiError::bad_request(
+            "reason-required",
+            format!("{field}: say why (1 to {max} characters)"),
+        )));
+    }
+    if t.chars().count() > max {
+        return Err(named(ApiError::bad_request("field-too-long", format!("{field}: at most {max} characters"))));
+    }
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(named(ApiError::bad_request(
+            "invalid-characters",
+            format!("{field}: no control characters but line breaks and tabs"),
+        )));
+    }
+    Ok(t.to_owned())
+}
+
 /// For PATCH bodies: tells a field given as `null` (`Some(None)`) from one left out (`None`).
 pub fn some_or_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     d: D,

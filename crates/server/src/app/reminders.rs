@@ -64,6 +64,15 @@ async fn user_person(c: &mut Conn, u: Uuid) -> ApiResult<Option<Person>> {
     }))
 }
 
+/// Whether a member recipient may still hear of the workspace's work (not removed or
+/// deactivated since they were asked); guests always may, until their link stops.
+async fn may_hear(c: &mut Conn, ws: WorkspaceId, p: &Person) -> ApiResult<bool> {
+    Ok(match p.user_id {
+        Some(u) => frameproof_store::workspaces::active_role(c, ws, UserId(u)).await?.is_some(),
+        None => true,
+    })
+}
+
 fn guest_person(email: &str) -> Person {
     let email = email.to_lowercase();
     Person { key: format!("email:{email}"), user_id: None, email: email.clone(), name: email }
@@ -166,11 +175,19 @@ fn open_line(state: &AppState, p: &Person, it: &Item) -> Option<String> {
 /// One reminder pass; answers how many mails it queued.
 pub async fn pass(state: &AppState) -> ApiResult<usize> {
     let now = state.now().0;
-    let mut tx = state.store().begin().await?;
     let mut ctx = Context::new();
-    let mut queued = asks(state, &mut tx, &mut ctx, now).await?;
+    let mut queued = 0;
+    // One transaction per kind: a kind that fails (and is retried next pass) holds up no other.
+    let mut tx = state.store().begin().await?;
+    queued += asks(state, &mut tx, &mut ctx, now).await?;
+    tx.commit().await?;
+    let mut tx = state.store().begin().await?;
     queued += escalations(state, &mut tx, &mut ctx, now).await?;
+    tx.commit().await?;
+    let mut tx = state.store().begin().await?;
     queued += due_mails(state, &mut tx, &mut ctx, now).await?;
+    tx.commit().await?;
+    let mut tx = state.store().begin().await?;
     queued += digests(state, &mut tx, &mut ctx, now).await?;
     tx.commit().await?;
     if queued > 0 {
@@ -193,7 +210,10 @@ async fn asks(state: &AppState, tx: &mut WriteTx, ctx: &mut Context, now: i64) -
         }
         let Some(it) = ctx.item(&mut *tx, &run).await? else { continue };
         let Some(person) = seat_person(&mut *tx, &seat, backup).await? else { continue };
-        let instead = backup.then_some(seat.name.as_str());
+        if !may_hear(&mut *tx, it.project.workspace_id, &person).await? {
+            continue;
+        }
+        let instead = backup.then(|| (seat.name.as_str(), seat.backup_reason.as_deref() == Some("away")));
         let url = open_line(state, &person, &it);
         crate::mail::reminder_asked(
             &mut *tx,
@@ -217,6 +237,7 @@ pub struct ReminderLine {
     pub stage: String,
     pub round: i64,
     pub due: String,
+    pub due_ms: i64,
 }
 
 fn reminder_text(it: &Item, run: &RunRow) -> ReminderLine {
@@ -226,6 +247,7 @@ fn reminder_text(it: &Item, run: &RunRow) -> ReminderLine {
         stage: it.stage.clone(),
         round: run.round,
         due: it.cal.format(run.due_at),
+        due_ms: run.due_at,
     }
 }
 
@@ -236,6 +258,9 @@ async fn escalations(state: &AppState, tx: &mut WriteTx, ctx: &mut Context, now:
         let Some(it) = ctx.item(&mut *tx, &run).await? else { continue };
         let owner = wstore::campaign(&mut *tx, it.project.id).await?.and_then(|c| c.owner_id);
         let Some(owner) = user_person(&mut *tx, owner.unwrap_or(it.project.created_by.0)).await? else { continue };
+        if !may_hear(&mut *tx, it.project.workspace_id, &owner).await? {
+            continue;
+        }
         let seats = wstore::seats(&mut *tx, run.id).await?;
         let waiting: Vec<String> = seats.iter().filter(|s| s.decided_at.is_none()).map(|s| s.name.clone()).collect();
         let asked: Vec<String> = seats
@@ -278,6 +303,9 @@ async fn due_mails(state: &AppState, tx: &mut WriteTx, ctx: &mut Context, now: i
             people.sort();
             people.dedup_by(|a, b| a.key == b.key);
             for p in people {
+                if !may_hear(&mut *tx, it.project.workspace_id, &p).await? {
+                    continue;
+                }
                 let url = open_line(state, &p, &it);
                 crate::mail::reminder_due(
                     &mut *tx,
@@ -295,8 +323,11 @@ async fn due_mails(state: &AppState, tx: &mut WriteTx, ctx: &mut Context, now: i
     Ok(queued)
 }
 
+/// The 08:00 digests: every workspace whose local 08:00 of a business day has passed since its
+/// digests were last built adds what waits in it; each person then gets one mail listing all of
+/// it, at most one per local day (the day of the first of their workspaces to be built).
 async fn digests(state: &AppState, tx: &mut WriteTx, ctx: &mut Context, now: i64) -> ApiResult<usize> {
-    let mut queued = 0;
+    let mut per: BTreeMap<String, (Person, String, Vec<(RunRow, bool)>)> = BTreeMap::new();
     for (ws, last) in rem::digest_days(&mut *tx).await? {
         let ws = WorkspaceId(ws);
         let cal = super::calendars::calendar_of(&mut *tx, ws).await?;
@@ -307,29 +338,35 @@ async fn digests(state: &AppState, tx: &mut WriteTx, ctx: &mut Context, now: i64
             continue;
         }
         rem::set_digest_day(&mut *tx, ws, &day).await?;
-        let mut per: BTreeMap<String, (Person, Vec<(RunRow, i64)>)> = BTreeMap::new();
         for (run, seat) in rem::open_seats_in(&mut *tx, ws).await? {
             for (p, backup) in waiting_people(&mut *tx, &seat).await? {
-                let asked = if backup { seat.backup_asked_at.unwrap_or(seat.asked_at) } else { seat.asked_at };
-                per.entry(p.key.clone()).or_insert_with(|| (p.clone(), Vec::new())).1.push((run.clone(), asked));
-            }
-        }
-        for (key, (person, runs)) in per {
-            if !runs.iter().any(|(_, asked)| *asked < eight) || !rem::claim_digest(&mut *tx, &key, &day, now).await? {
-                continue;
-            }
-            let mut lines = Vec::new();
-            for (run, _) in &runs {
-                if let Some(it) = ctx.item(&mut *tx, run).await? {
-                    lines.push((reminder_text(&it, run), run.due_at < now, open_line(state, &person, &it)));
+                if !may_hear(&mut *tx, ws, &p).await? {
+                    continue;
                 }
+                let asked = if backup { seat.backup_asked_at.unwrap_or(seat.asked_at) } else { seat.asked_at };
+                let entry = per.entry(p.key.clone()).or_insert_with(|| (p.clone(), day.clone(), Vec::new()));
+                entry.2.push((run.clone(), asked < eight));
             }
-            if lines.is_empty() {
-                continue;
-            }
-            crate::mail::reminder_digest(&mut *tx, (&person.email, &person.name), &lines, now).await?;
-            queued += 1;
         }
+    }
+    let mut queued = 0;
+    for (key, (person, day, runs)) in per {
+        // Only when something was waiting before this morning (what was asked since got its mail).
+        if !runs.iter().any(|(_, before)| *before) || !rem::claim_digest(&mut *tx, &key, &day, now).await? {
+            continue;
+        }
+        let mut lines = Vec::new();
+        for (run, _) in &runs {
+            if let Some(it) = ctx.item(&mut *tx, run).await? {
+                lines.push((reminder_text(&it, run), run.due_at < now, open_line(state, &person, &it)));
+            }
+        }
+        lines.sort_by(|a, b| a.0.due_ms.cmp(&b.0.due_ms));
+        if lines.is_empty() {
+            continue;
+        }
+        crate::mail::reminder_digest(&mut *tx, (&person.email, &person.name), &lines, now).await?;
+        queued += 1;
     }
     Ok(queued)
 }
@@ -367,10 +404,7 @@ pub async fn nudge(state: &AppState, p: &Principal, id: AssetId, req: NudgeReque
         return Err(ApiError::bad_request("nudge-target-invalid", "name one reviewer: user_id or email")
             .with_fields(["user_id".to_owned(), "email".to_owned()]));
     }
-    if req.message.chars().count() > 500 {
-        return Err(ApiError::bad_request("message-too-long", "message: at most 500 characters")
-            .with_fields(["message".to_owned()]));
-    }
+    let message = super::reason_text("message", &req.message, 500, false)?;
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
     let (asset, project, role) = access::asset(&mut tx, p, id, false).await?;
@@ -414,7 +448,7 @@ pub async fn nudge(state: &AppState, p: &Principal, id: AssetId, req: NudgeReque
         (&person.email, &person.name),
         &p.name,
         &reminder_text(&it, &run),
-        req.message.trim(),
+        &message,
         url.as_deref(),
         now,
     )
@@ -519,8 +553,11 @@ pub async fn inbox(state: &AppState, p: &Principal) -> ApiResult<InboxView> {
     let mut mentions = Vec::new();
     for m in rem::mentions_of(&mut c, p.user_id, 100).await? {
         // Only what they may still see.
-        let Ok((_, role)) = access::project(&mut c, p, ProjectId(m.project_id), false).await else { continue };
-        if m.team_only && !role.is_team() {
+        let ws = WorkspaceId(m.workspace_id);
+        if !reach.project(&mut c, p, ws, ProjectId(m.project_id)).await? {
+            continue;
+        }
+        if m.team_only && !reach.role(&mut c, p, ws).await?.is_some_and(|r| r.is_team()) {
             continue;
         }
         mentions.push(MentionItem {

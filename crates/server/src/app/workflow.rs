@@ -1604,14 +1604,8 @@ pub struct SkipStage {
 /// Skips the open stage (a manager: the campaign's owner, or a workspace owner or admin), with
 /// a reason; the deliverable goes on to the next stage.
 pub async fn skip(state: &AppState, p: &Principal, asset: AssetId, req: SkipStage) -> ApiResult<DeliverableView> {
-    let reason = req.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::bad_request(
-            "reason-required",
-            "reason: say why the stage is skipped (1 to 2000 characters)",
-        )
-        .with_fields(["reason".to_owned()]));
-    }
+    let reason = super::reason_text("reason", &req.reason, 2000, true)?;
+    let reason = reason.as_str();
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
     let (asset, project, role, _) = reach_deliverable(&mut tx, p, asset).await?;
@@ -1649,11 +1643,8 @@ pub struct MoveStage {
 /// skipped with the reason, as [`skip`] does, until the target is reached or a stage waits for
 /// a version).
 pub async fn move_to(state: &AppState, p: &Principal, asset: AssetId, req: MoveStage) -> ApiResult<DeliverableView> {
-    let reason = req.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::bad_request("reason-required", "reason: say why it moves (1 to 2000 characters)")
-            .with_fields(["reason".to_owned()]));
-    }
+    let reason = super::reason_text("reason", &req.reason, 2000, true)?;
+    let reason = reason.as_str();
     let now = state.now().0;
     let mut tx = state.store().begin().await?;
     let (asset, project, role, d) = reach_deliverable(&mut tx, p, asset).await?;
@@ -1701,6 +1692,13 @@ pub async fn move_to(state: &AppState, p: &Principal, asset: AssetId, req: MoveS
         };
         enter(&mut tx, &flow, &asset, target, version.as_ref(), None, &actor, now).await?;
     } else {
+        if wstore::open_run(&mut tx, asset.id).await?.is_none() {
+            return Err(ApiError::conflict(
+                "no-open-stage",
+                "the deliverable waits for a version in its stage: upload one, or move it back",
+            )
+            .with_fields(["stage_id".to_owned()]));
+        }
         while let Some(run) = wstore::open_run(&mut tx, asset.id).await? {
             if flow.stage(run.stage_id).is_none_or(|(i, _)| i >= target) {
                 break;

@@ -525,7 +525,7 @@ pub async fn my_work(State(state): State<AppState>, p: Principal) -> ApiResult<J
 #[utoipa::path(post, path = "/api/v1/assets/{id}/nudge", tag = "campaigns", params(("id" = AssetId, Path)),
     request_body = NudgeRequest,
     responses((status = 200, body = NudgeView),
-        (status = 400, description = "nudge-target-invalid, message-too-long", body = ErrorBody),
+        (status = 400, description = "nudge-target-invalid, field-too-long, invalid-characters", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "nudge-too-soon, not-waiting, no-open-stage (fields names the field)", body = ErrorBody)))]
 pub async fn nudge_reviewer(
@@ -558,9 +558,9 @@ pub async fn inbox_read(State(state): State<AppState>, p: Principal) -> ApiResul
 #[utoipa::path(post, path = "/api/v1/assets/{id}/stage/move", tag = "campaigns", params(("id" = AssetId, Path)),
     request_body = MoveStage,
     responses((status = 200, body = DeliverableView),
-        (status = 400, description = "reason-required, stage-unknown (fields names the field)", body = ErrorBody),
+        (status = 400, description = "reason-required, field-too-long, invalid-characters, stage-unknown (fields names the field)", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "not-a-deliverable, stage-unchanged", body = ErrorBody)))]
+        (status = 409, description = "not-a-deliverable, stage-unchanged, no-open-stage", body = ErrorBody)))]
 pub async fn move_stage(
     State(state): State<AppState>,
     p: Principal,

@@ -126,7 +126,7 @@ pub struct RequestsParams {
 
 /// The workspace's campaign requests, newest first.
 #[utoipa::path(get, path = "/api/v1/workspaces/{id}/requests", tag = "campaigns", params(("id" = WorkspaceId, Path), RequestsParams),
-    responses((status = 200, body = Page<RequestView>), (status = 400, description = "state-invalid", body = ErrorBody),
+    responses((status = 200, body = Page<RequestView>), (status = 400, description = "invalid-state", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_requests(
     State(state): State<AppState>,
@@ -157,7 +157,7 @@ pub async fn accept_request(
 /// Declines a request with a reason (told to the requester); the campaign is archived.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/request/decline", tag = "campaigns", params(("id" = ProjectId, Path)),
     request_body = DeclineRequest,
-    responses((status = 200, body = CampaignView), (status = 400, description = "reason-required", body = ErrorBody),
+    responses((status = 200, body = CampaignView), (status = 400, description = "reason-required, field-too-long, invalid-characters", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, description = "not-found, request-not-found", body = ErrorBody),
         (status = 409, description = "request-decided", body = ErrorBody)))]
 pub async fn decline_request(

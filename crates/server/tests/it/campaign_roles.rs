@@ -348,7 +348,39 @@ async fn intake_links_are_limited_revocable_and_unguessable_and_a_declined_reque
     let pending = owner.get_ok(&format!("/api/v1/workspaces/{ws}/requests?state=requested")).await;
     assert_eq!(pending["items"].as_array().unwrap().len(), 1);
     let (st, b) = owner.get(&format!("/api/v1/workspaces/{ws}/requests?state=maybe")).await;
-    assert_eq!((st, s(&b["code"])), (StatusCode::BAD_REQUEST, "state-invalid".into()));
+    assert_eq!((st, s(&b["code"])), (StatusCode::BAD_REQUEST, "invalid-state".into()));
+
+    // People and assets are the team's to name: a requester without an account cannot (and so
+    // cannot probe which ids exist).
+    let with_person = owner
+        .post_ok(
+            &format!("/api/v1/workspaces/{ws}/brief-templates"),
+            json!({"name": "With producer", "fields": [
+                {"key": "objective", "label": "Objective", "type": "text", "required": true},
+                {"key": "producer", "label": "Producer", "type": "person"}]}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let (st, b) = owner
+        .send(
+            owner
+                .request(Method::PUT, &format!("/api/v1/workspaces/{ws}/intake"))
+                .json(&json!({"template_id": with_person["id"]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let other = owner
+        .post_ok(&format!("/api/v1/workspaces/{ws}/intake-links"), json!({"name": "Other"}), StatusCode::CREATED)
+        .await;
+    let probe = json!({"token": other["token"], "email": "pat@shop.test", "requester_name": "Pat", "name": "Probe",
+        "values": {"objective": "Sell", "producer": "01a1ee56-5e00-7ab5-ba23-d23f96ec4118"}});
+    let (st, b) = anon.post("/api/v1/intake/requests", probe).await;
+    assert_eq!(
+        (st, s(&b["code"]), b["fields"].clone()),
+        (StatusCode::BAD_REQUEST, "brief-field-invalid".into(), json!(["producer"]))
+    );
+    let form = anon.post_ok("/api/v1/intake/form", json!({"token": other["token"]}), StatusCode::OK).await;
+    assert_eq!(s(&form["template_name"]), "With producer");
 
     // Revoked: the link stops at once. Expired: the same answer.
     let lid = s(&link["link"]["id"]);

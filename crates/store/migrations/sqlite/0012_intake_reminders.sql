@@ -62,6 +62,9 @@ CREATE INDEX stage_run_reviewers_backup_unmailed ON stage_run_reviewers (run_id)
     WHERE backup_asked_at IS NOT NULL AND backup_mail_at IS NULL;
 -- When the campaign's owner was told that the clock escalated the run.
 ALTER TABLE stage_runs ADD COLUMN owner_told_at INTEGER;
+-- Runs from before this migration: no "due tomorrow" for them, no "due now" for those already
+-- marked overdue, and no escalation mail for those the clock already escalated.
+UPDATE stage_runs SET reminded_soon_at = entered_at, reminded_due_at = overdue_at, owner_told_at = clock_done_at;
 CREATE INDEX stage_runs_untold ON stage_runs (clock_done_at)
     WHERE clock_done_at IS NOT NULL AND overdue_at IS NOT NULL AND owner_told_at IS NULL AND exited_at IS NULL;
 
