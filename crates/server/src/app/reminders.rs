@@ -323,11 +323,15 @@ async fn due_mails(state: &AppState, tx: &mut WriteTx, ctx: &mut Context, now: i
     Ok(queued)
 }
 
+/// What waits on one person for their digest: who, the local day it counts for, and each open
+/// run with whether it was asked before that day's 08:00.
+type Waiting = (Person, String, Vec<(RunRow, bool)>);
+
 /// The 08:00 digests: every workspace whose local 08:00 of a business day has passed since its
 /// digests were last built adds what waits in it; each person then gets one mail listing all of
 /// it, at most one per local day (the day of the first of their workspaces to be built).
 async fn digests(state: &AppState, tx: &mut WriteTx, ctx: &mut Context, now: i64) -> ApiResult<usize> {
-    let mut per: BTreeMap<String, (Person, String, Vec<(RunRow, bool)>)> = BTreeMap::new();
+    let mut per: BTreeMap<String, Waiting> = BTreeMap::new();
     for (ws, last) in rem::digest_days(&mut *tx).await? {
         let ws = WorkspaceId(ws);
         let cal = super::calendars::calendar_of(&mut *tx, ws).await?;
@@ -361,7 +365,7 @@ async fn digests(state: &AppState, tx: &mut WriteTx, ctx: &mut Context, now: i64
                 lines.push((reminder_text(&it, run), run.due_at < now, open_line(state, &person, &it)));
             }
         }
-        lines.sort_by(|a, b| a.0.due_ms.cmp(&b.0.due_ms));
+        lines.sort_by_key(|l| l.0.due_ms);
         if lines.is_empty() {
             continue;
         }
