@@ -124,6 +124,13 @@ pub struct RequestRow {
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<i64>,
     pub decline_reason: Option<String>,
+    /// Filled by [`requests`] (joined), none elsewhere.
+    #[sqlx(default)]
+    pub project_name: Option<String>,
+    #[sqlx(default)]
+    pub link_name: Option<String>,
+    #[sqlx(default)]
+    pub decided_by_name: Option<String>,
 }
 
 const REQUEST_COLS: &str = "project_id, workspace_id, link_id, requester_id, requester_email, requester_name, ip, \
@@ -154,11 +161,17 @@ pub async fn request(c: &mut Conn, project: ProjectId) -> Result<Option<RequestR
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_optional(c).await?)
 }
 
-/// A workspace's requests in one state (none: all), newest first.
+/// A workspace's requests in one state (none: all) of live campaigns, newest first, with the
+/// campaign's, the link's and the decider's names.
 pub async fn requests(c: &mut Conn, ws: WorkspaceId, state: Option<&str>, limit: i64) -> Result<Vec<RequestRow>> {
+    let cols: Vec<String> = REQUEST_COLS.split(", ").map(|c| format!("q.{}", c.trim())).collect();
     let sql = format!(
-        "SELECT {REQUEST_COLS} FROM campaign_requests WHERE workspace_id = $1 AND ($2 IS NULL OR state = $2)
-         ORDER BY requested_at DESC, project_id LIMIT $3"
+        "SELECT {}, p.name AS project_name, l.name AS link_name, u.name AS decided_by_name
+         FROM campaign_requests q JOIN projects p ON p.id = q.project_id
+         LEFT JOIN intake_links l ON l.id = q.link_id LEFT JOIN users u ON u.id = q.decided_by
+         WHERE q.workspace_id = $1 AND ($2 IS NULL OR q.state = $2) AND p.deleted_at IS NULL
+         ORDER BY q.requested_at DESC, q.project_id LIMIT $3",
+        cols.join(", ")
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws.0).bind(state).bind(limit).fetch_all(c).await?)
 }

@@ -458,6 +458,9 @@ async fn create_request(
         decided_by: None,
         decided_at: None,
         decline_reason: None,
+        project_name: None,
+        link_name: None,
+        decided_by_name: None,
     };
     intake::insert_request(&mut *tx, &row).await?;
     let view = request_view_of(&mut *tx, &row, &project.name).await?;
@@ -513,14 +516,29 @@ pub async fn list(
     let mut c = state.store().reader().await?;
     let (_, role) = access::workspace(&mut c, p, ws).await?;
     require(role, Action::EditContent)?;
-    let mut out = Vec::new();
-    for r in intake::requests(&mut c, ws, filter, 500).await? {
-        let Some(project) = projects::get(&mut c, r.project_id).await?.filter(|p| p.deleted_at.is_none()) else {
-            continue;
-        };
-        out.push(request_view_of(&mut c, &r, &project.name).await?);
-    }
-    Ok(out)
+    // One query: the names come joined.
+    Ok(intake::requests(&mut c, ws, filter, 500)
+        .await?
+        .into_iter()
+        .map(|r| RequestView {
+            project_id: r.project_id,
+            project_name: r.project_name.clone().unwrap_or_default(),
+            state: r.state.clone(),
+            requester: RequesterView {
+                user_id: r.requester_id.map(UserId),
+                name: r.requester_name.clone(),
+                email: r.requester_email.clone(),
+            },
+            link: r.link_id.zip(r.link_name.clone()).map(|(id, name)| LinkRef { id, name }),
+            requested_at: Timestamp(r.requested_at),
+            decided_by: r
+                .decided_by
+                .zip(r.decided_by_name.clone())
+                .map(|(u, name)| PersonRef { user_id: UserId(u), name }),
+            decided_at: r.decided_at.map(Timestamp),
+            decline_reason: r.decline_reason.clone(),
+        })
+        .collect())
 }
 
 /// A pending request the caller may decide: an intake owner, or a workspace owner or admin.
