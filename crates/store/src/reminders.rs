@@ -187,16 +187,11 @@ pub struct LateRow {
 /// Open runs past due in live campaigns `user` owns, most overdue first.
 pub async fn late_runs_owned(c: &mut Conn, user: UserId, now: i64, limit: i64) -> Result<Vec<LateRow>> {
     let sql = format!(
-        // The runs first (by the owner's campaigns, then each one's open runs by due time), then
-        // names for those alone; twice the limit leaves room for runs of deleted assets.
-        "SELECT {}, a.name AS asset_name, r.project_name, r.workspace_id, st.name AS stage_name
-         FROM (SELECT r.*, p.name AS project_name, p.workspace_id AS workspace_id
-               FROM projects p CROSS JOIN stage_runs r
-               WHERE p.owner_id = $1 AND p.deleted_at IS NULL AND r.project_id = p.id AND r.exited_at IS NULL
-                 AND r.due_at < $2
-               ORDER BY r.due_at, r.id LIMIT $3 * 2) r
-         JOIN assets a ON a.id = r.asset_id JOIN campaign_stages st ON st.id = r.stage_id
-         WHERE a.deleted_at IS NULL
+        // One index range in due order (open runs carry their campaign's owner).
+        "SELECT {}, a.name AS asset_name, p.name AS project_name, p.workspace_id AS workspace_id, st.name AS stage_name
+         FROM stage_runs r JOIN projects p ON p.id = r.project_id JOIN assets a ON a.id = r.asset_id
+         JOIN campaign_stages st ON st.id = r.stage_id
+         WHERE r.owner_id = $1 AND r.exited_at IS NULL AND r.due_at < $2 AND p.deleted_at IS NULL AND a.deleted_at IS NULL
          ORDER BY r.due_at, r.id LIMIT $3",
         prefixed(RUN_COLS, "r")
     );

@@ -94,6 +94,12 @@ pub async fn set_campaign_people(
             .bind(now)
             .execute(&mut *c)
             .await?;
+        // Open runs carry their campaign's owner (what the owner has running late).
+        sqlx::query("UPDATE stage_runs SET owner_id = $2 WHERE project_id = $1 AND exited_at IS NULL")
+            .bind(project.0)
+            .bind(o.map(|u| u.0))
+            .execute(&mut *c)
+            .await?;
     }
     if let Some(l) = launch_at {
         sqlx::query("UPDATE projects SET launch_at = $2, updated_at = $3 WHERE id = $1")
@@ -285,8 +291,9 @@ const RUN_COLS: &str = "id, asset_id, project_id, stage_id, round, version_id, e
 
 pub async fn insert_run(c: &mut Conn, r: &RunRow) -> Result<()> {
     sqlx::query(
-        "INSERT INTO stage_runs (id, asset_id, project_id, stage_id, seq, round, version_id, entered_at, due_at)
-         VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM stage_runs WHERE asset_id = $2), $5, $6, $7, $8)",
+        "INSERT INTO stage_runs (id, asset_id, project_id, stage_id, seq, round, version_id, entered_at, due_at, owner_id)
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM stage_runs WHERE asset_id = $2), $5, $6, $7, $8,
+            (SELECT owner_id FROM projects WHERE id = $3))",
     )
     .bind(r.id)
     .bind(r.asset_id.0)

@@ -99,6 +99,9 @@ ALTER TABLE share_links ADD COLUMN show_brief INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX stage_run_reviewers_open_user ON stage_run_reviewers (user_id) WHERE decided_at IS NULL;
 CREATE INDEX stage_run_reviewers_open_backup ON stage_run_reviewers (backup_user_id)
     WHERE decided_at IS NULL AND backup_asked_at IS NOT NULL;
--- What a producer owns that is late: their campaigns, then each one's open runs by due time.
-CREATE INDEX projects_owner ON projects (owner_id) WHERE owner_id IS NOT NULL;
-CREATE INDEX stage_runs_open_project ON stage_runs (project_id, due_at) WHERE exited_at IS NULL;
+-- What a producer owns that is late: open runs carry their campaign's owner (set when a run is
+-- entered and when the owner changes), read in due order from one index.
+ALTER TABLE stage_runs ADD COLUMN owner_id BLOB;
+UPDATE stage_runs SET owner_id = (SELECT p.owner_id FROM projects p WHERE p.id = stage_runs.project_id)
+    WHERE exited_at IS NULL;
+CREATE INDEX stage_runs_open_owner ON stage_runs (owner_id, due_at, id) WHERE exited_at IS NULL AND owner_id IS NOT NULL;
