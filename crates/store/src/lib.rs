@@ -471,7 +471,12 @@ impl Store {
             .test_before_acquire(false)
             // Readers map the database file instead of copying each page out of the kernel with
             // a pread, and keep 16 MiB of pages each (SQLite's default is 2 MB).
-            .connect_with(opts.clone().read_only(true).pragma("mmap_size", READER_MMAP_BYTES.to_string()).pragma("cache_size", "-16384"))
+            .connect_with(
+                opts.clone()
+                    .read_only(true)
+                    .pragma("mmap_size", READER_MMAP_BYTES.to_string())
+                    .pragma("cache_size", "-16384"),
+            )
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         let (changes, _) = watch::channel(0);
