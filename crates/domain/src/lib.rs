@@ -7,6 +7,7 @@
 //! the clock or the filesystem: time and ids are parameters, so every rule here is testable as a
 //! plain function.
 
+pub mod analytics;
 pub mod audit;
 pub mod brief;
 pub mod calendar;
