@@ -9,6 +9,7 @@
 
 pub mod analytics;
 pub mod audit;
+pub mod audit_checks;
 pub mod brief;
 pub mod calendar;
 pub mod canonical;
