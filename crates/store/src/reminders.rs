@@ -243,3 +243,18 @@ pub async fn mentions_of(c: &mut Conn, user: UserId, limit: i64) -> Result<Vec<M
     .fetch_all(c)
     .await?)
 }
+
+/// Comments (threads and replies, not deleted) on each asset of a project, and how many of them
+/// are anchored to a frame, range, page or point: `(asset, total, anchored)`.
+pub async fn comment_counts(c: &mut Conn, project: frameproof_domain::ProjectId) -> Result<Vec<(Uuid, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT v.asset_id, COUNT(*),
+                SUM(CASE WHEN cm.anchor_in IS NOT NULL OR cm.page IS NOT NULL OR cm.x IS NOT NULL THEN 1 ELSE 0 END)
+         FROM comments cm JOIN versions v ON v.id = cm.version_id JOIN assets a ON a.id = v.asset_id
+         WHERE a.project_id = $1 AND cm.deleted_at IS NULL
+         GROUP BY v.asset_id",
+    )
+    .bind(project.0)
+    .fetch_all(c)
+    .await?)
+}

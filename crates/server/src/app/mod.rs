@@ -2,6 +2,7 @@
 //! exactly one of these; each write runs in one transaction together with its event.
 
 pub mod accounts;
+pub mod analytics;
 pub mod assets;
 pub mod audit;
 pub mod briefs;

@@ -59,6 +59,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(nudge_reviewer))
         .routes(routes!(my_inbox))
         .routes(routes!(inbox_read))
+        .routes(routes!(campaign_analytics))
+        .routes(routes!(deliverable_analytics))
 }
 
 /// The workspace's business calendar.
@@ -568,4 +570,30 @@ pub async fn move_stage(
     ApiJson(req): ApiJson<MoveStage>,
 ) -> ApiResult<Json<DeliverableView>> {
     Ok(Json(workflow::move_to(&state, &p, id, req).await?))
+}
+
+/// A campaign's review-cycle numbers (team members): counts by stage, approved, overdue, lead
+/// time and rounds (median, p90), the bottleneck stage and reviewer, comments per round, the
+/// anchored share, and each deliverable's numbers. Durations in wall and business seconds.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/analytics", tag = "campaigns", params(("id" = ProjectId, Path)),
+    responses((status = 200, body = crate::app::analytics::CampaignAnalytics), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn campaign_analytics(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<ProjectId>,
+) -> ApiResult<Json<crate::app::analytics::CampaignAnalytics>> {
+    Ok(Json(crate::app::analytics::campaign(&state, &p, id).await?))
+}
+
+/// A deliverable's review-cycle numbers (team members): lead time, brief to approval, rounds,
+/// time in each stage, waiting per person, on time, stalled (on whom, since when, open items).
+#[utoipa::path(get, path = "/api/v1/assets/{id}/analytics", tag = "campaigns", params(("id" = AssetId, Path)),
+    responses((status = 200, body = crate::app::analytics::DeliverableAnalytics), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "not-a-deliverable", body = ErrorBody)))]
+pub async fn deliverable_analytics(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<AssetId>,
+) -> ApiResult<Json<crate::app::analytics::DeliverableAnalytics>> {
+    Ok(Json(crate::app::analytics::deliverable(&state, &p, id).await?))
 }

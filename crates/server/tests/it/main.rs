@@ -5,6 +5,7 @@
 
 mod kit;
 
+mod analytics;
 mod auth;
 mod bad_input;
 mod campaign_roles;

@@ -1,0 +1,199 @@
+//! Review-cycle analytics of a campaign and its deliverables (DESIGN.md "The numbers"),
+//! computed on read from the stage runs, versions, locks, briefs and comments by
+//! `frameproof_domain::analytics`. Team members only: reviewers and guests see none of it.
+
+use frameproof_domain::analytics::{
+    self, CampaignItem, CampaignNumbers, DeliverableFacts, DeliverableNumbers, RunFacts, SeatFacts,
+};
+use frameproof_domain::calendar::Calendar;
+use frameproof_domain::workflow::StageSpec;
+use frameproof_domain::{Action, AssetId, ProjectId};
+use frameproof_store::assets::AssetRow;
+use frameproof_store::projects::ProjectRow;
+use frameproof_store::workflows::{self as wstore, StageRow};
+use frameproof_store::{Conn, briefs, reminders as rem, versions};
+use serde::Serialize;
+
+use crate::access::{self, require};
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// One deliverable's numbers, with where it is.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeliverableAnalytics {
+    pub asset_id: AssetId,
+    pub name: String,
+    /// The stage it is in now (none: delivered, or not a deliverable).
+    pub stage: Option<String>,
+    pub delivered: bool,
+    pub overdue: bool,
+    pub comments: i64,
+    pub anchored_comments: i64,
+    pub numbers: DeliverableNumbers,
+}
+
+/// A campaign's numbers and each deliverable's.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CampaignAnalytics {
+    pub project_id: ProjectId,
+    pub numbers: CampaignNumbers,
+    pub deliverables: Vec<DeliverableAnalytics>,
+}
+
+/// What a deliverable's numbers are read from, at `now`.
+async fn facts(
+    c: &mut Conn,
+    asset: &AssetRow,
+    stages: &[StageRow],
+    brief: Option<uuid::Uuid>,
+    now: i64,
+) -> ApiResult<(DeliverableFacts, Option<String>, bool, bool)> {
+    let vs = versions::of_asset(&mut *c, asset.id).await?;
+    let first_upload_at =
+        vs.iter().filter(|v| v.number == 1).map(|v| v.created_at).next().or(vs.iter().map(|v| v.created_at).min());
+    // The final lock: the newest version that is locked.
+    let approved = vs.iter().filter(|v| v.locked).max_by_key(|v| v.number);
+    let approved_at = approved.and_then(|v| v.locked_at);
+    let brief_submitted_at = match (brief, first_upload_at) {
+        (Some(b), Some(at)) => briefs::submitted_by_then(&mut *c, b, at).await?.and_then(|r| r.submitted_at),
+        _ => None,
+    };
+    let versions = approved.map_or_else(|| i64::try_from(vs.len()).unwrap_or(0), |v| v.number);
+    let d = wstore::deliverable(&mut *c, asset.id).await?;
+    let mut runs = Vec::new();
+    for r in wstore::runs(&mut *c, asset.id).await? {
+        let stage = stages.iter().find(|s| s.id == r.stage_id);
+        let seats = wstore::seats(&mut *c, r.id).await?;
+        let open_items = match (r.exited_at, stage.and_then(|s| serde_json::from_str::<StageSpec>(&s.spec).ok())) {
+            (None, Some(spec)) if !spec.checklist.is_empty() => {
+                let ticks = wstore::ticks(&mut *c, r.id).await?;
+                spec.checklist
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !ticks.iter().any(|(x, _, _, _)| *x == i64::try_from(*i).unwrap_or(-1)))
+                    .map(|(_, item)| item.text.clone())
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let person = |user: Option<uuid::Uuid>, email: &Option<String>, name: &str| {
+            (
+                user.map(|u| format!("user:{u}")).or(email.as_ref().map(|e| format!("email:{e}"))).unwrap_or_default(),
+                name.to_owned(),
+            )
+        };
+        runs.push(RunFacts {
+            stage: stage.map(|s| s.name.clone()).unwrap_or_default(),
+            entered_at: r.entered_at,
+            due_at: r.due_at,
+            exited_at: r.exited_at,
+            outcome: r.outcome.clone(),
+            seats: seats
+                .iter()
+                .map(|s| SeatFacts {
+                    person: person(s.user_id, &s.email, &s.name),
+                    asked_at: s.asked_at,
+                    decided_at: s.decided_at,
+                    backup: s.backup_asked_at.map(|at| {
+                        let (k, n) =
+                            person(s.backup_user_id, &s.backup_email, s.backup_name.as_deref().unwrap_or_default());
+                        (k, n, at)
+                    }),
+                })
+                .collect(),
+            open_items,
+        });
+    }
+    let delivered = d.as_ref().is_some_and(|d| d.delivered_at.is_some());
+    let stage = d
+        .as_ref()
+        .filter(|d| d.delivered_at.is_none())
+        .and_then(|d| stages.iter().find(|s| s.id == d.stage_id))
+        .map(|s| s.name.clone());
+    let open_overdue = runs.iter().any(|r| r.exited_at.is_none() && now > r.due_at);
+    let own_due = d.as_ref().and_then(|d| d.due_at);
+    let overdue = !delivered && (open_overdue || own_due.is_some_and(|t| now > t && approved_at.is_none()));
+    Ok((
+        DeliverableFacts { first_upload_at, approved_at, brief_submitted_at, versions, due_at: own_due, runs },
+        stage,
+        delivered,
+        overdue,
+    ))
+}
+
+async fn campaign_brief(c: &mut Conn, project: &ProjectRow) -> ApiResult<Option<uuid::Uuid>> {
+    Ok(briefs::brief_for(&mut *c, project.id, None).await?.map(|b| b.id))
+}
+
+async fn one(
+    c: &mut Conn,
+    cal: &Calendar,
+    (asset, stages, brief): (&AssetRow, &[StageRow], Option<uuid::Uuid>),
+    counts: (i64, i64),
+    now: i64,
+) -> ApiResult<DeliverableAnalytics> {
+    let (f, stage, delivered, overdue) = facts(c, asset, stages, brief, now).await?;
+    Ok(DeliverableAnalytics {
+        asset_id: asset.id,
+        name: asset.name.clone(),
+        stage,
+        delivered,
+        overdue,
+        comments: counts.0,
+        anchored_comments: counts.1,
+        numbers: analytics::deliverable(cal, &f, now),
+    })
+}
+
+/// A campaign's numbers (team members).
+pub async fn campaign(state: &AppState, p: &Principal, id: ProjectId) -> ApiResult<CampaignAnalytics> {
+    let now = state.now().0;
+    let mut c = state.store().reader().await?;
+    let (project, role) = access::project(&mut c, p, id, false).await?;
+    require(role, Action::EditContent)?;
+    let cal = super::calendars::calendar_of(&mut c, project.workspace_id).await?;
+    let stages = wstore::stages(&mut c, project.id).await?;
+    let brief = campaign_brief(&mut c, &project).await?;
+    let counts = rem::comment_counts(&mut c, project.id).await?;
+    let mut out = Vec::new();
+    for d in wstore::deliverables(&mut c, project.id).await? {
+        let Some(asset) = frameproof_store::assets::get(&mut c, d.asset_id).await?.filter(|a| a.deleted_at.is_none())
+        else {
+            continue;
+        };
+        let n = counts.iter().find(|(a, _, _)| *a == asset.id.0).map_or((0, 0), |(_, t, an)| (*t, *an));
+        out.push(one(&mut c, &cal, (&asset, &stages, brief), n, now).await?);
+    }
+    let items: Vec<CampaignItem> = out
+        .iter()
+        .map(|d| CampaignItem {
+            stage: d.stage.clone(),
+            overdue: d.overdue,
+            numbers: d.numbers.clone(),
+            comments: d.comments,
+            anchored_comments: d.anchored_comments,
+        })
+        .collect();
+    Ok(CampaignAnalytics { project_id: project.id, numbers: analytics::campaign(&items), deliverables: out })
+}
+
+/// One deliverable's numbers (team members).
+pub async fn deliverable(state: &AppState, p: &Principal, id: AssetId) -> ApiResult<DeliverableAnalytics> {
+    let now = state.now().0;
+    let mut c = state.store().reader().await?;
+    let (asset, project, role) = access::asset(&mut c, p, id, false).await?;
+    require(role, Action::EditContent)?;
+    if wstore::deliverable(&mut c, asset.id).await?.is_none() {
+        return Err(ApiError::conflict(
+            "not-a-deliverable",
+            "this asset is not a deliverable: its project has no workflow",
+        ));
+    }
+    let cal = super::calendars::calendar_of(&mut c, project.workspace_id).await?;
+    let stages = wstore::stages(&mut c, project.id).await?;
+    let brief = campaign_brief(&mut c, &project).await?;
+    let counts = rem::comment_counts(&mut c, project.id).await?;
+    let n = counts.iter().find(|(a, _, _)| *a == asset.id.0).map_or((0, 0), |(_, t, an)| (*t, *an));
+    one(&mut c, &cal, (&asset, &stages, brief), n, now).await
+}

@@ -1,0 +1,156 @@
+//! Review-cycle numbers on the real server with the test clock: a scripted campaign whose every
+//! number is worked out by hand here, in wall and business seconds (London, 09:00–17:00).
+
+use frameproof_domain::Timestamp;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::kit::{TestServer, ffmpeg, settled, upload, upload_to};
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_owned()
+}
+
+fn at(t: &str) -> i64 {
+    let ts: jiff::Timestamp = format!("{t}:00Z").parse().unwrap();
+    ts.as_millisecond()
+}
+
+const H: i64 = 3600;
+
+fn span(wall_h: i64, business_h: i64) -> Value {
+    json!({"wall_secs": wall_h * H, "business_secs": business_h * H})
+}
+
+#[tokio::test]
+async fn a_campaigns_numbers_match_the_hand_worked_answers() {
+    let srv = TestServer::start().await;
+    srv.clock.set(Timestamp(at("2026-12-04T15:00")));
+    let (owner, ws) = srv.owner().await;
+    let ws = s(&ws["id"]);
+    let cal = json!({"time_zone": "Europe/London", "working_days": ["mon", "tue", "wed", "thu", "fri"],
+        "day_start": "09:00", "day_end": "17:00", "holidays": []});
+    let (st, b) = owner.send(owner.request(Method::PUT, &format!("/api/v1/workspaces/{ws}/calendar")).json(&cal)).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let rita = srv.join(&owner, &ws, "rita@agency.test", "member", &[]).await;
+    let lara = srv.join(&owner, &ws, "lara@agency.test", "member", &[]).await;
+    let id = |v: Value| s(&v["user"]["id"]);
+    let (rita_id, lara_id) = (id(rita.get_ok("/api/v1/account").await), id(lara.get_ok("/api/v1/account").await));
+    let template = owner
+        .post_ok(
+            &format!("/api/v1/workspaces/{ws}/workflow-templates"),
+            json!({"name": "Review and legal", "stages": [
+                {"name": "Review", "kind": "review", "reviewers": [{"kind": "user", "user_id": rita_id}], "duration_days": 1},
+                {"name": "Legal", "kind": "approval", "reviewers": [{"kind": "user", "user_id": lara_id}], "duration_days": 1}]}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let project = owner.create_project(&ws, "Winter launch").await;
+    let pid = s(&project["id"]);
+    let folder = s(&project["root_folder_id"]);
+    // Friday 16:00: the brief is submitted, complete.
+    srv.clock.set(Timestamp(at("2026-12-04T16:00")));
+    let values = json!({"objective": "Sell", "audience": "All", "key_message": "Warm for less",
+        "deliverables": [{"name": "Hero", "spec": "16:9", "channel": "TV", "due": "2026-12-18"}]});
+    let brief =
+        owner.post_ok(&format!("/api/v1/projects/{pid}/briefs"), json!({"values": values}), StatusCode::CREATED).await;
+    owner.post_ok(&format!("/api/v1/briefs/{}/submit", s(&brief["id"])), json!({}), StatusCode::OK).await;
+    owner
+        .post_ok(
+            &format!("/api/v1/projects/{pid}/workflow"),
+            json!({"template_id": template["id"]}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let png = |name: &str, colour: &str| {
+        ffmpeg(srv.data_dir(), name, &["-f", "lavfi", "-i", &format!("color=c={colour}:size=32x32"), "-frames:v", "1"])
+    };
+    let decide = |api: &crate::kit::Api, v: &str, d: &str| {
+        let (api, path) = (api.clone(), format!("/api/v1/versions/{v}/decisions"));
+        let body = json!({"decision": d});
+        async move { api.post_ok(&path, body, StatusCode::CREATED).await }
+    };
+
+    // Monday 09:00 v1 (Review, due Tue 17:00); 13:00 Rita asks for changes; two comments, one
+    // pinned to a point.
+    srv.clock.set(Timestamp(at("2026-12-07T09:00")));
+    let v1 = upload(&owner, &folder, "Hero.png", png("v1.png", "red")).await;
+    settled(&owner, &v1).await;
+    let hero = s(&owner.get_ok(&format!("/api/v1/versions/{v1}")).await["asset_id"]);
+    srv.clock.set(Timestamp(at("2026-12-07T12:00")));
+    rita.post_ok(
+        &format!("/api/v1/versions/{v1}/comments"),
+        json!({"body": "Logo", "x": 0.5, "y": 0.5}),
+        StatusCode::CREATED,
+    )
+    .await;
+    rita.post_ok(&format!("/api/v1/versions/{v1}/comments"), json!({"body": "Warmer overall"}), StatusCode::CREATED)
+        .await;
+    srv.clock.set(Timestamp(at("2026-12-07T13:00")));
+    decide(&rita, &v1, "changes_requested").await;
+    // Tuesday 10:00 v2 (Review round 2); 12:00 Rita approves: Legal (due Wed 17:00).
+    srv.clock.set(Timestamp(at("2026-12-08T10:00")));
+    let v2 = upload_to(&owner, "asset_id", &hero, "Hero v2.png", png("v2.png", "blue")).await;
+    settled(&owner, &v2).await;
+    srv.clock.set(Timestamp(at("2026-12-08T12:00")));
+    decide(&rita, &v2, "approved").await;
+    // Wednesday 11:00 Lara approves: sealed. A banner arrives (Review, due Thu 17:00).
+    srv.clock.set(Timestamp(at("2026-12-09T11:00")));
+    decide(&lara, &v2, "approved").await;
+    let b1 = upload(&owner, &folder, "Banner.png", png("b1.png", "green")).await;
+    settled(&owner, &b1).await;
+    let banner = s(&owner.get_ok(&format!("/api/v1/versions/{b1}")).await["asset_id"]);
+
+    // Thursday 15:00.
+    srv.clock.set(Timestamp(at("2026-12-10T15:00")));
+    let d = owner.get_ok(&format!("/api/v1/assets/{hero}/analytics")).await;
+    let n = &d["numbers"];
+    // Mon 09:00 → Wed 11:00: 50 h; business Mon 8 + Tue 8 + Wed 2.
+    assert_eq!(n["lead_time"], span(50, 18), "{d}");
+    // Fri 16:00 → Wed 11:00: 115 h; business Fri 1 + 18.
+    assert_eq!(n["brief_to_approval"], span(115, 19));
+    assert_eq!(n["rounds"], 2);
+    // Review Mon 09–13 and Tue 10–12; Legal Tue 12:00 → Wed 11:00 (23 h; business Tue 5 + Wed 2).
+    assert_eq!(n["time_in_stage"], json!([["Review", span(6, 6)], ["Legal", span(23, 7)]]));
+    assert_eq!(
+        n["waiting_on"],
+        json!([
+            {"key": format!("user:{lara_id}"), "name": "lara", "span": span(23, 7)},
+            {"key": format!("user:{rita_id}"), "name": "rita", "span": span(6, 6)},
+        ])
+    );
+    assert_eq!((n["on_time"].clone(), n["stalled"].clone()), (json!(true), Value::Null));
+    assert_eq!(
+        (d["delivered"].clone(), d["comments"].clone(), d["anchored_comments"].clone()),
+        (json!(true), json!(2), json!(1))
+    );
+
+    // The banner: in Review since Wed 11:00, due Thu 17:00 (14 business hours); 12 gone: stalled.
+    let b = owner.get_ok(&format!("/api/v1/assets/{banner}/analytics")).await;
+    assert_eq!(b["numbers"]["lead_time"], Value::Null);
+    assert_eq!(
+        b["numbers"]["stalled"],
+        json!({"stage": "Review", "since": at("2026-12-09T11:00"), "overdue": false, "waiting_on": ["rita"], "open_items": []})
+    );
+    assert_eq!(b["stage"], "Review");
+
+    let c = owner.get_ok(&format!("/api/v1/projects/{pid}/analytics")).await;
+    let cn = &c["numbers"];
+    assert_eq!(
+        (cn["deliverables"].clone(), cn["approved"].clone(), cn["overdue"].clone()),
+        (json!(2), json!(1), json!(0))
+    );
+    assert_eq!(cn["by_stage"], json!([["Review", 1]]));
+    assert_eq!((cn["lead_time_median"].clone(), cn["rounds_median"].clone()), (span(50, 18), json!(2)));
+    // Review 6 + 12 business hours, Legal 7: Review has 18/25 of the time; Rita kept it waiting longest.
+    assert_eq!(cn["bottleneck_stage"], json!(["Review", 0.72]));
+    assert_eq!(cn["bottleneck_reviewer"]["key"], format!("user:{rita_id}"));
+    // Hero 6 h (6 business) + the banner Wed 11:00 → Thu 15:00, 28 h (12 business).
+    assert_eq!(cn["bottleneck_reviewer"]["span"], span(34, 18));
+    // 2 comments over 3 rounds (Hero 2, Banner 1); half of them anchored.
+    assert_eq!(cn["anchored_share"], 0.5);
+    assert!((cn["comments_per_round"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    // Any team member reads them (reviewers do not: the role table in campaign_roles.rs).
+    let (st, _) = rita.get(&format!("/api/v1/projects/{pid}/analytics")).await;
+    assert_eq!(st, StatusCode::OK);
+}
