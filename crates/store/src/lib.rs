@@ -12,6 +12,7 @@ pub mod assets;
 pub mod audit;
 pub mod briefs;
 pub mod calendars;
+pub mod checks;
 pub mod comments;
 pub mod events;
 pub mod folders;

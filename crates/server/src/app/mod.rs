@@ -7,6 +7,7 @@ pub mod assets;
 pub mod audit;
 pub mod briefs;
 pub mod calendars;
+pub mod checkpoints;
 pub mod comments;
 pub mod folders;
 pub mod guests;

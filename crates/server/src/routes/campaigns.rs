@@ -61,6 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inbox_read))
         .routes(routes!(campaign_analytics))
         .routes(routes!(deliverable_analytics))
+        .routes(routes!(campaign_checkpoints))
 }
 
 /// The workspace's business calendar.
@@ -596,4 +597,17 @@ pub async fn deliverable_analytics(
     ApiPath(id): ApiPath<AssetId>,
 ) -> ApiResult<Json<crate::app::analytics::DeliverableAnalytics>> {
     Ok(Json(crate::app::analytics::deliverable(&state, &p, id).await?))
+}
+
+/// The five-checkpoint audit of a campaign (team members): brief written, handoffs in one place,
+/// feedback time-stamped, one live version, approvals logged with a name; each `pass`,
+/// `partial` or `fail` with its evidence rows.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/checkpoints", tag = "campaigns", params(("id" = ProjectId, Path)),
+    responses((status = 200, body = crate::app::checkpoints::CampaignAudit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn campaign_checkpoints(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<ProjectId>,
+) -> ApiResult<Json<crate::app::checkpoints::CampaignAudit>> {
+    Ok(Json(crate::app::checkpoints::campaign(&state, &p, id).await?))
 }

@@ -154,3 +154,140 @@ async fn a_campaigns_numbers_match_the_hand_worked_answers() {
     let (st, _) = rita.get(&format!("/api/v1/projects/{pid}/analytics")).await;
     assert_eq!(st, StatusCode::OK);
 }
+
+/// Which checkpoints did not pass, by key.
+fn short(audit: &Value) -> Vec<(String, String)> {
+    audit["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["grade"] != "pass")
+        .map(|c| (s(&c["key"]), s(&c["grade"])))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_audit_marks_exactly_the_checkpoint_a_campaign_misses() {
+    let srv = TestServer::start().await;
+    srv.clock.set(Timestamp(at("2026-12-07T09:00")));
+    let (owner, ws) = srv.owner().await;
+    let ws = s(&ws["id"]);
+    let rita = srv.join(&owner, &ws, "rita@agency.test", "member", &[]).await;
+    let rita_id = s(&rita.get_ok("/api/v1/account").await["user"]["id"]);
+    let values = json!({"objective": "Sell", "audience": "All", "key_message": "Warm for less",
+        "deliverables": [{"name": "Hero", "spec": "16:9", "channel": "TV", "due": "2026-12-18"}]});
+    let mut n = 0;
+    let mut still = |colour: &str| {
+        n += 1;
+        ffmpeg(
+            srv.data_dir(),
+            &format!("s{n}.png"),
+            &["-f", "lavfi", "-i", &format!("color=c={colour}:size=32x32"), "-frames:v", "1"],
+        )
+    };
+    let tick = |m: i64| srv.clock.advance_ms(m * 60_000);
+
+    // Each campaign: (name, what goes wrong). Steps a minute apart.
+    for case in ["clean", "late brief", "duplicate bytes", "unanchored", "old version", "unsealed"] {
+        let project = owner.create_project(&ws, case).await;
+        let pid = s(&project["id"]);
+        let folder = s(&project["root_folder_id"]);
+        let submit_brief = || {
+            let (owner, pid, values) = (owner.clone(), pid.clone(), values.clone());
+            async move {
+                let b = owner
+                    .post_ok(&format!("/api/v1/projects/{pid}/briefs"), json!({"values": values}), StatusCode::CREATED)
+                    .await;
+                owner.post_ok(&format!("/api/v1/briefs/{}/submit", s(&b["id"])), json!({}), StatusCode::OK).await;
+            }
+        };
+        if case != "late brief" {
+            submit_brief().await;
+        }
+        tick(1);
+        let v1 = upload(&owner, &folder, "Hero.png", still("red")).await;
+        settled(&owner, &v1).await;
+        let hero = s(&owner.get_ok(&format!("/api/v1/versions/{v1}")).await["asset_id"]);
+        tick(1);
+        if case == "late brief" {
+            submit_brief().await;
+        }
+        rita.post_ok(
+            &format!("/api/v1/versions/{v1}/comments"),
+            json!({"body": "Logo", "x": 0.2, "y": 0.2}),
+            StatusCode::CREATED,
+        )
+        .await;
+        if case == "unanchored" {
+            rita.post_ok(&format!("/api/v1/versions/{v1}/comments"), json!({"body": "Warmer"}), StatusCode::CREATED)
+                .await;
+        }
+        tick(1);
+        // v2: new bytes, or the same bytes again.
+        let bytes = if case == "duplicate bytes" { still("red") } else { still("blue") };
+        let v2 = upload_to(&owner, "asset_id", &hero, "Hero v2.png", bytes).await;
+        settled(&owner, &v2).await;
+        tick(1);
+        if case == "old version" {
+            rita.post_ok(
+                &format!("/api/v1/versions/{v1}/comments"),
+                json!({"body": "Still on v1", "x": 0.5, "y": 0.5}),
+                StatusCode::CREATED,
+            )
+            .await;
+        }
+        tick(1);
+        // The approval: sealed by a named approver, or approved by every decision with no one
+        // named, so nothing seals it.
+        if case != "unsealed" {
+            let (st, b) = owner
+                .send(
+                    owner
+                        .request(Method::PUT, &format!("/api/v1/assets/{hero}/approvers"))
+                        .json(&json!({"user_ids": [rita_id]})),
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{b}");
+        }
+        rita.post_ok(&format!("/api/v1/versions/{v2}/decisions"), json!({"decision": "approved"}), StatusCode::CREATED)
+            .await;
+        tick(1);
+
+        let audit = owner.get_ok(&format!("/api/v1/projects/{pid}/checkpoints")).await;
+        let want: Vec<(String, String)> = match case {
+            "clean" => vec![],
+            "late brief" => vec![("brief".into(), "partial".into())],
+            "duplicate bytes" => vec![("handoffs".into(), "fail".into())],
+            "unanchored" => vec![("feedback".into(), "partial".into())],
+            "old version" => vec![("one_version".into(), "fail".into())],
+            _ => vec![("approval".into(), "fail".into())],
+        };
+        assert_eq!(short(&audit), want, "{case}: {audit}");
+        // The evidence names the rows.
+        let card =
+            |key: &str| audit["checkpoints"].as_array().unwrap().iter().find(|c| c["key"] == key).unwrap().clone();
+        match case {
+            "clean" => {
+                let a = card("approval");
+                assert_eq!(a["evidence"][0]["kind"], "receipt");
+                assert!(s(&a["evidence"][0]["detail"]).contains("approved by rita"), "{a}");
+            }
+            "late brief" => assert_eq!(card("brief")["evidence"][0]["detail"], "submitted after the first upload"),
+            "duplicate bytes" => {
+                assert_eq!(
+                    (card("handoffs")["evidence"][0]["kind"].clone(), card("handoffs")["evidence"][0]["id"].clone()),
+                    (json!("duplicate_upload"), json!(v2))
+                )
+            }
+            "unanchored" => assert_eq!(card("feedback")["evidence"].as_array().unwrap().len(), 1),
+            "old version" => {
+                let e = &card("one_version")["evidence"][0];
+                assert_eq!(
+                    (e["kind"].clone(), e["detail"].clone(), e["who"].clone()),
+                    (json!("comment_on_old_version"), json!("on v1 while v2 was current"), json!("rita"))
+                );
+            }
+            _ => assert_eq!(card("approval")["evidence"][0]["kind"], "unsealed_approval"),
+        }
+    }
+}
