@@ -12,6 +12,8 @@ use frameproof_store::assets::AssetRow;
 use frameproof_store::projects::ProjectRow;
 use frameproof_store::workflows::{self as wstore, StageRow};
 use frameproof_store::{Conn, briefs, reminders as rem, versions};
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::access::{self, require};
@@ -196,4 +198,110 @@ pub async fn deliverable(state: &AppState, p: &Principal, id: AssetId) -> ApiRes
     let counts = rem::comment_counts(&mut c, project.id).await?;
     let n = counts.iter().find(|(a, _, _)| *a == asset.id.0).map_or((0, 0), |(_, t, an)| (*t, *an));
     one(&mut c, &cal, (&asset, &stages, brief), n, now).await
+}
+
+/// `GET /api/v1/projects/{id}/analytics.csv`
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CsvParams {
+    /// `deliverables` (default), `reviewers` or `stages`.
+    pub table: Option<String>,
+}
+
+fn row(cells: &[String]) -> String {
+    let line: Vec<String> = cells.iter().map(|c| frameproof_interchange::text::csv_cell(c)).collect();
+    line.join(",") + "\r\n"
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// One of a campaign's tables as CSV (RFC 4180, a header row, formula prefixes guarded): the
+/// file's name and its text.
+pub async fn campaign_csv(state: &AppState, p: &Principal, id: ProjectId, q: CsvParams) -> ApiResult<(String, String)> {
+    let table = q.table.as_deref().unwrap_or("deliverables");
+    if !["deliverables", "reviewers", "stages"].contains(&table) {
+        return Err(ApiError::bad_request("invalid-table", "table: deliverables, reviewers or stages")
+            .with_fields(["table".to_owned()]));
+    }
+    let a = campaign(state, p, id).await?;
+    let mut out = String::new();
+    match table {
+        "deliverables" => {
+            out.push_str(&row(&[
+                "asset_id",
+                "name",
+                "stage",
+                "delivered",
+                "overdue",
+                "lead_time_wall_secs",
+                "lead_time_business_secs",
+                "brief_to_approval_business_secs",
+                "rounds",
+                "on_time",
+                "stalled",
+                "stalled_waiting_on",
+                "comments",
+                "anchored_comments",
+            ]
+            .map(String::from)));
+            for d in &a.deliverables {
+                let n = &d.numbers;
+                out.push_str(&row(&[
+                    d.asset_id.to_string(),
+                    d.name.clone(),
+                    d.stage.clone().unwrap_or_default(),
+                    d.delivered.to_string(),
+                    d.overdue.to_string(),
+                    opt(n.lead_time.map(|s| s.wall_secs)),
+                    opt(n.lead_time.map(|s| s.business_secs)),
+                    opt(n.brief_to_approval.map(|s| s.business_secs)),
+                    n.rounds.to_string(),
+                    opt(n.on_time),
+                    n.stalled.is_some().to_string(),
+                    n.stalled.as_ref().map(|s| s.waiting_on.join("; ")).unwrap_or_default(),
+                    d.comments.to_string(),
+                    d.anchored_comments.to_string(),
+                ]));
+            }
+        }
+        "reviewers" => {
+            out.push_str(&row(
+                &["key", "name", "waiting_wall_secs", "waiting_business_secs", "deliverables"].map(String::from)
+            ));
+            let mut people: BTreeMap<String, (String, i64, i64, usize)> = BTreeMap::new();
+            for d in &a.deliverables {
+                for w in &d.numbers.waiting_on {
+                    let e = people.entry(w.key.clone()).or_insert_with(|| (w.name.clone(), 0, 0, 0));
+                    e.1 += w.span.wall_secs;
+                    e.2 += w.span.business_secs;
+                    e.3 += 1;
+                }
+            }
+            for (key, (name, wall, business, n)) in people {
+                out.push_str(&row(&[key, name, wall.to_string(), business.to_string(), n.to_string()]));
+            }
+        }
+        _ => {
+            out.push_str(&row(&["stage", "wall_secs", "business_secs", "deliverables_now"].map(String::from)));
+            let mut stages: Vec<(String, i64, i64)> = Vec::new();
+            for d in &a.deliverables {
+                for (s, span) in &d.numbers.time_in_stage {
+                    match stages.iter_mut().find(|(n, _, _)| n == s) {
+                        Some(x) => {
+                            x.1 += span.wall_secs;
+                            x.2 += span.business_secs;
+                        }
+                        None => stages.push((s.clone(), span.wall_secs, span.business_secs)),
+                    }
+                }
+            }
+            for (s, wall, business) in stages {
+                let now = a.numbers.by_stage.iter().find(|(n, _)| *n == s).map_or(0, |(_, c)| *c);
+                out.push_str(&row(&[s, wall.to_string(), business.to_string(), now.to_string()]));
+            }
+        }
+    }
+    Ok((format!("campaign-{table}.csv"), out))
 }

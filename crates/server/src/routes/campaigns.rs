@@ -62,6 +62,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(campaign_analytics))
         .routes(routes!(deliverable_analytics))
         .routes(routes!(campaign_checkpoints))
+        .routes(routes!(campaign_analytics_csv))
 }
 
 /// The workspace's business calendar.
@@ -610,4 +611,28 @@ pub async fn campaign_checkpoints(
     ApiPath(id): ApiPath<ProjectId>,
 ) -> ApiResult<Json<crate::app::checkpoints::CampaignAudit>> {
     Ok(Json(crate::app::checkpoints::campaign(&state, &p, id).await?))
+}
+
+/// One of a campaign's analytics tables as CSV (team members): `deliverables`, `reviewers` or
+/// `stages`; RFC 4180 with a header row, and a cell that would start with `=`, `+`, `-`, `@`,
+/// tab or CR gets a leading `'` so a spreadsheet shows it as text.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/analytics.csv", tag = "campaigns",
+    params(("id" = ProjectId, Path), crate::app::analytics::CsvParams),
+    responses((status = 200, description = "text/csv, as an attachment"), (status = 400, description = "invalid-table", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn campaign_analytics_csv(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<ProjectId>,
+    ApiQuery(q): ApiQuery<crate::app::analytics::CsvParams>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::{HeaderValue, header};
+    let (name, text) = crate::app::analytics::campaign_csv(&state, &p, id, q).await?;
+    let mut resp = axum::response::Response::new(axum::body::Body::from(text));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Some(v) = crate::routes::media::attachment(&name) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(resp)
 }

@@ -153,6 +153,44 @@ async fn a_campaigns_numbers_match_the_hand_worked_answers() {
     // Any team member reads them (reviewers do not: the role table in campaign_roles.rs).
     let (st, _) = rita.get(&format!("/api/v1/projects/{pid}/analytics")).await;
     assert_eq!(st, StatusCode::OK);
+
+    // The tables as CSV: Python's csv module reads each, header first, every row as wide; a
+    // name that would be a formula is shown as text.
+    owner
+        .post_ok(
+            "/api/v1/assets",
+            json!({"folder_id": folder, "name": "=HYPERLINK(\"http://x\")"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    for (table, header) in [("deliverables", "asset_id"), ("reviewers", "key"), ("stages", "stage")] {
+        let resp = owner
+            .request(Method::GET, &format!("/api/v1/projects/{pid}/analytics.csv?table={table}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-type"], "text/csv; charset=utf-8");
+        let text = resp.text().await.unwrap();
+        let file = srv.data_dir().join(format!("{table}.csv"));
+        std::fs::write(&file, &text).unwrap();
+        let out = std::process::Command::new("python3")
+            .args(["-c", "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline='')))))"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let rows: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(rows[0][0], header, "{table}: {text}");
+        assert!(rows.len() > 1 && rows.iter().all(|r| r.len() == rows[0].len()), "{table}: {rows:?}");
+        if table == "deliverables" {
+            assert!(rows.iter().any(|r| r[1] == "'=HYPERLINK(\"http://x\")"), "{rows:?}");
+            let hero_row = rows.iter().find(|r| r[1] == "Hero").unwrap();
+            assert_eq!((hero_row[5].as_str(), hero_row[6].as_str(), hero_row[8].as_str()), ("180000", "64800", "2"));
+        }
+    }
+    let (st, b) = owner.get(&format!("/api/v1/projects/{pid}/analytics.csv?table=people")).await;
+    assert_eq!((st, s(&b["code"])), (StatusCode::BAD_REQUEST, "invalid-table".into()));
 }
 
 /// Which checkpoints did not pass, by key.
