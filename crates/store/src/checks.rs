@@ -95,3 +95,14 @@ pub async fn receipts(c: &mut Conn, project: ProjectId) -> Result<Vec<(Uuid, Uui
     .fetch_all(c)
     .await?)
 }
+
+/// A workspace's live campaigns with a workflow, newest first.
+pub async fn campaigns_of(c: &mut Conn, ws: frameproof_domain::WorkspaceId) -> Result<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM projects WHERE workspace_id = $1 AND deleted_at IS NULL AND workflow_applied_at IS NOT NULL
+         ORDER BY created_at DESC, id",
+    )
+    .bind(ws.0)
+    .fetch_all(c)
+    .await?)
+}

@@ -135,38 +135,57 @@ async fn one(
     counts: (i64, i64),
     now: i64,
 ) -> ApiResult<DeliverableAnalytics> {
+    Ok(one_with_facts(c, cal, (asset, stages, brief), counts, now).await?.0)
+}
+
+async fn one_with_facts(
+    c: &mut Conn,
+    cal: &Calendar,
+    (asset, stages, brief): (&AssetRow, &[StageRow], Option<uuid::Uuid>),
+    counts: (i64, i64),
+    now: i64,
+) -> ApiResult<(DeliverableAnalytics, DeliverableFacts)> {
     let (f, stage, delivered, overdue) = facts(c, asset, stages, brief, now).await?;
-    Ok(DeliverableAnalytics {
-        asset_id: asset.id,
-        name: asset.name.clone(),
-        stage,
-        delivered,
-        overdue,
-        comments: counts.0,
-        anchored_comments: counts.1,
-        numbers: analytics::deliverable(cal, &f, now),
-    })
+    let numbers = analytics::deliverable(cal, &f, now);
+    Ok((
+        DeliverableAnalytics {
+            asset_id: asset.id,
+            name: asset.name.clone(),
+            stage,
+            delivered,
+            overdue,
+            comments: counts.0,
+            anchored_comments: counts.1,
+            numbers,
+        },
+        f,
+    ))
 }
 
 /// A campaign's numbers (team members).
-pub async fn campaign(state: &AppState, p: &Principal, id: ProjectId) -> ApiResult<CampaignAnalytics> {
-    let now = state.now().0;
-    let mut c = state.store().reader().await?;
-    let (project, role) = access::project(&mut c, p, id, false).await?;
-    require(role, Action::EditContent)?;
-    let cal = super::calendars::calendar_of(&mut c, project.workspace_id).await?;
-    let stages = wstore::stages(&mut c, project.id).await?;
-    let brief = campaign_brief(&mut c, &project).await?;
-    let counts = rem::comment_counts(&mut c, project.id).await?;
+/// Every live deliverable of a campaign with its numbers and the facts they came from.
+async fn rows(
+    c: &mut Conn,
+    cal: &Calendar,
+    project: &ProjectRow,
+    now: i64,
+) -> ApiResult<Vec<(DeliverableAnalytics, DeliverableFacts)>> {
+    let stages = wstore::stages(&mut *c, project.id).await?;
+    let brief = campaign_brief(&mut *c, project).await?;
+    let counts = rem::comment_counts(&mut *c, project.id).await?;
     let mut out = Vec::new();
-    for d in wstore::deliverables(&mut c, project.id).await? {
-        let Some(asset) = frameproof_store::assets::get(&mut c, d.asset_id).await?.filter(|a| a.deleted_at.is_none())
+    for d in wstore::deliverables(&mut *c, project.id).await? {
+        let Some(asset) = frameproof_store::assets::get(&mut *c, d.asset_id).await?.filter(|a| a.deleted_at.is_none())
         else {
             continue;
         };
         let n = counts.iter().find(|(a, _, _)| *a == asset.id.0).map_or((0, 0), |(_, t, an)| (*t, *an));
-        out.push(one(&mut c, &cal, (&asset, &stages, brief), n, now).await?);
+        out.push(one_with_facts(&mut *c, cal, (&asset, &stages, brief), n, now).await?);
     }
+    Ok(out)
+}
+
+fn sums(out: &[DeliverableAnalytics]) -> CampaignNumbers {
     let items: Vec<CampaignItem> = out
         .iter()
         .map(|d| CampaignItem {
@@ -177,7 +196,17 @@ pub async fn campaign(state: &AppState, p: &Principal, id: ProjectId) -> ApiResu
             anchored_comments: d.anchored_comments,
         })
         .collect();
-    Ok(CampaignAnalytics { project_id: project.id, numbers: analytics::campaign(&items), deliverables: out })
+    analytics::campaign(&items)
+}
+
+pub async fn campaign(state: &AppState, p: &Principal, id: ProjectId) -> ApiResult<CampaignAnalytics> {
+    let now = state.now().0;
+    let mut c = state.store().reader().await?;
+    let (project, role) = access::project(&mut c, p, id, false).await?;
+    require(role, Action::EditContent)?;
+    let cal = super::calendars::calendar_of(&mut c, project.workspace_id).await?;
+    let out: Vec<DeliverableAnalytics> = rows(&mut c, &cal, &project, now).await?.into_iter().map(|(d, _)| d).collect();
+    Ok(CampaignAnalytics { project_id: project.id, numbers: sums(&out), deliverables: out })
 }
 
 /// One deliverable's numbers (team members).
@@ -304,4 +333,218 @@ pub async fn campaign_csv(state: &AppState, p: &Principal, id: ProjectId, q: Csv
         }
     }
     Ok((format!("campaign-{table}.csv"), out))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workspace
+
+/// `GET /api/v1/workspaces/{id}/analytics`
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeParams {
+    /// Start of the range (default: 90 days before `to`).
+    pub from: Option<frameproof_domain::Timestamp>,
+    /// End of the range (default: now).
+    pub to: Option<frameproof_domain::Timestamp>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProjectNumbers {
+    pub project_id: ProjectId,
+    pub name: String,
+    pub numbers: CampaignNumbers,
+}
+
+/// How a person answered: response times (asked → decided) of the decisions they gave in the
+/// range, in business seconds, and how often they were late.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReviewerNumbers {
+    pub key: String,
+    pub name: String,
+    pub decisions: usize,
+    pub response_p50_business_secs: Option<i64>,
+    pub response_p90_business_secs: Option<i64>,
+    /// Decisions given after the stage's due time, and seats still open past it.
+    pub overdue: usize,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StageNumbers {
+    pub stage: String,
+    pub business_secs: i64,
+    pub wall_secs: i64,
+    /// Of all stages' business time.
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WeekCount {
+    /// The Monday the week starts (local date).
+    pub week: String,
+    pub approved: usize,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StalledItem {
+    pub project_id: ProjectId,
+    pub project_name: String,
+    pub asset_id: AssetId,
+    pub name: String,
+    pub stall: analytics::Stall,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MostMissed {
+    pub key: String,
+    pub campaigns: usize,
+    pub words: String,
+}
+
+/// A workspace's numbers over a range: its campaigns, its reviewers, its stages, approvals per
+/// week, what is stalled now, and the audit checkpoint missed most often in its last campaigns.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WorkspaceAnalytics {
+    pub from: frameproof_domain::Timestamp,
+    pub to: frameproof_domain::Timestamp,
+    pub numbers: CampaignNumbers,
+    pub projects: Vec<ProjectNumbers>,
+    pub reviewers: Vec<ReviewerNumbers>,
+    pub stages: Vec<StageNumbers>,
+    pub throughput: Vec<WeekCount>,
+    pub stalled: Vec<StalledItem>,
+    /// Over the last ten campaigns.
+    pub most_often_missed: Option<MostMissed>,
+}
+
+/// Campaigns the audit summary reads.
+const AUDITED: usize = 10;
+
+/// A deliverable counts in a range when it had its first upload by the range's end and was not
+/// approved before its start.
+fn in_range(f: &DeliverableFacts, from: i64, to: i64) -> bool {
+    f.first_upload_at.is_some_and(|u| u <= to) && f.approved_at.is_none_or(|a| a >= from)
+}
+
+pub async fn workspace(
+    state: &AppState,
+    p: &Principal,
+    ws: frameproof_domain::WorkspaceId,
+    q: RangeParams,
+) -> ApiResult<WorkspaceAnalytics> {
+    let now = state.now().0;
+    let to = q.to.map_or(now, |t| t.0);
+    let from = q.from.map_or(to - 90 * 86_400_000, |t| t.0);
+    if from > to {
+        return Err(ApiError::bad_request("invalid-range", "from: the range starts after it ends")
+            .with_fields(["from".to_owned()]));
+    }
+    let mut c = state.store().reader().await?;
+    let (_, role) = access::workspace(&mut c, p, ws).await?;
+    require(role, Action::EditContent)?;
+    let cal = super::calendars::calendar_of(&mut c, ws).await?;
+    let mut projects = Vec::new();
+    let mut all: Vec<DeliverableAnalytics> = Vec::new();
+    let mut stalled = Vec::new();
+    let mut responses: BTreeMap<String, (String, Vec<i64>, usize)> = BTreeMap::new();
+    let mut weeks: BTreeMap<String, usize> = BTreeMap::new();
+    let ids = frameproof_store::checks::campaigns_of(&mut c, ws).await?;
+    for id in &ids {
+        let Some(project) = frameproof_store::projects::get(&mut c, ProjectId(*id)).await? else { continue };
+        let mut mine = Vec::new();
+        for (d, f) in rows(&mut c, &cal, &project, now).await? {
+            if !in_range(&f, from, to) {
+                continue;
+            }
+            if let Some(s) = &d.numbers.stalled {
+                stalled.push(StalledItem {
+                    project_id: project.id,
+                    project_name: project.name.clone(),
+                    asset_id: d.asset_id,
+                    name: d.name.clone(),
+                    stall: s.clone(),
+                });
+            }
+            if let Some(a) = f.approved_at.filter(|a| (from..=to).contains(a)) {
+                let day = cal.local_date(a);
+                let back = i64::from(day.weekday().to_monday_zero_offset());
+                let monday = day.checked_sub(jiff::Span::new().days(back)).unwrap_or(day);
+                *weeks.entry(monday.to_string()).or_default() += 1;
+            }
+            for r in &f.runs {
+                for seat in &r.seats {
+                    let e = responses
+                        .entry(seat.person.0.clone())
+                        .or_insert_with(|| (seat.person.1.clone(), Vec::new(), 0));
+                    match seat.decided_at {
+                        Some(d) if (from..=to).contains(&d) => {
+                            e.1.push(analytics::Span::between(&cal, seat.asked_at, d).business_secs);
+                            if d > r.due_at {
+                                e.2 += 1;
+                            }
+                        }
+                        None if r.exited_at.is_none() && now > r.due_at => e.2 += 1,
+                        _ => {}
+                    }
+                }
+            }
+            mine.push(d);
+        }
+        if !mine.is_empty() {
+            projects.push(ProjectNumbers { project_id: project.id, name: project.name.clone(), numbers: sums(&mine) });
+        }
+        all.extend(mine);
+    }
+    let numbers = sums(&all);
+    let mut stage_time: Vec<(String, i64, i64)> = Vec::new();
+    for d in &all {
+        for (s, span) in &d.numbers.time_in_stage {
+            match stage_time.iter_mut().find(|(n, _, _)| n == s) {
+                Some(x) => {
+                    x.1 += span.business_secs;
+                    x.2 += span.wall_secs;
+                }
+                None => stage_time.push((s.clone(), span.business_secs, span.wall_secs)),
+            }
+        }
+    }
+    let total: i64 = stage_time.iter().map(|(_, b, _)| b).sum();
+    let stages = stage_time
+        .into_iter()
+        .map(|(stage, business_secs, wall_secs)| StageNumbers {
+            stage,
+            business_secs,
+            wall_secs,
+            share: if total > 0 { business_secs as f64 / total as f64 } else { 0.0 },
+        })
+        .collect();
+    let reviewers = responses
+        .into_iter()
+        .filter(|(_, (_, times, overdue))| !times.is_empty() || *overdue > 0)
+        .map(|(key, (name, times, overdue))| ReviewerNumbers {
+            key,
+            name,
+            decisions: times.len(),
+            response_p50_business_secs: analytics::percentile(&times, 50),
+            response_p90_business_secs: analytics::percentile(&times, 90),
+            overdue,
+        })
+        .collect();
+    drop(c);
+    let mut audits = Vec::new();
+    for id in ids.iter().take(AUDITED) {
+        audits.push(super::checkpoints::campaign(state, p, ProjectId(*id)).await?.checkpoints);
+    }
+    let most_often_missed = frameproof_domain::audit_checks::most_often_missed(&audits)
+        .map(|(key, campaigns, words)| MostMissed { key: key.to_owned(), campaigns, words });
+    Ok(WorkspaceAnalytics {
+        from: frameproof_domain::Timestamp(from),
+        to: frameproof_domain::Timestamp(to),
+        numbers,
+        projects,
+        reviewers,
+        stages,
+        throughput: weeks.into_iter().map(|(week, approved)| WeekCount { week, approved }).collect(),
+        stalled,
+        most_often_missed,
+    })
 }

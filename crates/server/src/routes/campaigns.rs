@@ -63,6 +63,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deliverable_analytics))
         .routes(routes!(campaign_checkpoints))
         .routes(routes!(campaign_analytics_csv))
+        .routes(routes!(workspace_analytics))
 }
 
 /// The workspace's business calendar.
@@ -635,4 +636,21 @@ pub async fn campaign_analytics_csv(
     }
     resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     Ok(resp)
+}
+
+/// A workspace's review-cycle numbers over a range (team members; default: the last 90 days):
+/// the sums, by campaign, by reviewer (response p50/p90 in business seconds, decisions, overdue),
+/// by stage, approvals per week, what is stalled now, and the audit checkpoint missed most often
+/// over the last ten campaigns, in words.
+#[utoipa::path(get, path = "/api/v1/workspaces/{id}/analytics", tag = "campaigns",
+    params(("id" = WorkspaceId, Path), crate::app::analytics::RangeParams),
+    responses((status = 200, body = crate::app::analytics::WorkspaceAnalytics), (status = 400, description = "invalid-range", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn workspace_analytics(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<WorkspaceId>,
+    ApiQuery(q): ApiQuery<crate::app::analytics::RangeParams>,
+) -> ApiResult<Json<crate::app::analytics::WorkspaceAnalytics>> {
+    Ok(Json(crate::app::analytics::workspace(&state, &p, id, q).await?))
 }

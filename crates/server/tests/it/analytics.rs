@@ -154,6 +154,45 @@ async fn a_campaigns_numbers_match_the_hand_worked_answers() {
     let (st, _) = rita.get(&format!("/api/v1/projects/{pid}/analytics")).await;
     assert_eq!(st, StatusCode::OK);
 
+    // The workspace over the first days of December.
+    let w = owner
+        .get_ok(&format!("/api/v1/workspaces/{ws}/analytics?from=2026-12-01T00:00:00Z&to=2026-12-11T00:00:00Z"))
+        .await;
+    assert_eq!(
+        (w["numbers"]["deliverables"].clone(), w["projects"][0]["name"].clone()),
+        (json!(2), json!("Winter launch"))
+    );
+    let who = |name: &str| w["reviewers"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap().clone();
+    // Rita answered in 4 h (Mon 09–13) and 2 h (Tue 10–12); the banner is not due yet.
+    let r = who("rita");
+    assert_eq!(
+        (
+            r["decisions"].clone(),
+            r["response_p50_business_secs"].clone(),
+            r["response_p90_business_secs"].clone(),
+            r["overdue"].clone()
+        ),
+        (json!(2), json!(2 * H), json!(4 * H), json!(0))
+    );
+    assert_eq!(who("lara")["response_p50_business_secs"], json!(7 * H));
+    assert_eq!(
+        w["stages"],
+        json!([{"stage": "Review", "business_secs": 18 * H, "wall_secs": 34 * H, "share": 0.72},
+            {"stage": "Legal", "business_secs": 7 * H, "wall_secs": 23 * H, "share": 0.28}])
+    );
+    assert_eq!(w["throughput"], json!([{"week": "2026-12-07", "approved": 1}]));
+    assert_eq!(w["stalled"][0]["name"], "Banner");
+    // Half the comments unanchored: the feedback checkpoint is the one that falls short.
+    assert_eq!(w["most_often_missed"]["key"], "feedback");
+    assert_eq!(
+        w["most_often_missed"]["words"],
+        "Your real bottleneck is time-stamped feedback: it fell short in 1 of your last 1 campaigns."
+    );
+    let (st, b) = owner
+        .get(&format!("/api/v1/workspaces/{ws}/analytics?from=2026-12-11T00:00:00Z&to=2026-12-01T00:00:00Z"))
+        .await;
+    assert_eq!((st, s(&b["code"])), (StatusCode::BAD_REQUEST, "invalid-range".into()));
+
     // The tables as CSV: Python's csv module reads each, header first, every row as wide; a
     // name that would be a formula is shown as text.
     owner

@@ -142,6 +142,7 @@ async fn reviewers_reach_exactly_what_is_shared_with_them_on_every_campaign_rout
         ("get", format!("/api/v1/assets/{asset}/analytics"), json!(null), in_project(F)),
         ("get", format!("/api/v1/projects/{pid}/checkpoints"), json!(null), in_project(F)),
         ("get", format!("/api/v1/projects/{pid}/analytics.csv"), json!(null), in_project(F)),
+        ("get", format!("/api/v1/workspaces/{ws}/analytics"), json!(null), in_ws(F)),
         ("get", format!("/api/v1/workspaces/{ws}/intake"), json!(null), in_ws(F)),
         ("put", format!("/api/v1/workspaces/{ws}/intake"), json!({"owner_ids": []}), in_ws(F)),
         ("post", format!("/api/v1/workspaces/{ws}/intake"), json!({"name": "Mine", "values": {}}), in_ws(F)),
