@@ -417,6 +417,18 @@ pub async fn seats(c: &mut Conn, run: Uuid) -> Result<Vec<SeatRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(run).fetch_all(c).await?)
 }
 
+/// Every seat of every run of a deliverable, in run and seat order (one query for the
+/// analytics of a deliverable's whole history).
+pub async fn seats_of_asset(c: &mut Conn, asset: AssetId) -> Result<Vec<SeatRow>> {
+    let cols: Vec<String> = SEAT_COLS.split(", ").map(|c| format!("s.{}", c.trim())).collect();
+    let sql = format!(
+        "SELECT {} FROM stage_run_reviewers s JOIN stage_runs r ON r.id = s.run_id WHERE r.asset_id = $1
+         ORDER BY r.seq, s.seat",
+        cols.join(", ")
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(asset.0).fetch_all(c).await?)
+}
+
 pub async fn set_seat_decision(c: &mut Conn, run: Uuid, seat: i64, decision: &str, by: &str, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE stage_run_reviewers SET decision = $3, decided_by = $4, decided_at = $5 WHERE run_id = $1 AND seat = $2",

@@ -64,9 +64,11 @@ async fn facts(
     let versions = approved.map_or_else(|| i64::try_from(vs.len()).unwrap_or(0), |v| v.number);
     let d = wstore::deliverable(&mut *c, asset.id).await?;
     let mut runs = Vec::new();
+    // All seats of the deliverable's history in one query.
+    let all_seats = wstore::seats_of_asset(&mut *c, asset.id).await?;
     for r in wstore::runs(&mut *c, asset.id).await? {
         let stage = stages.iter().find(|s| s.id == r.stage_id);
-        let seats = wstore::seats(&mut *c, r.id).await?;
+        let seats: Vec<&wstore::SeatRow> = all_seats.iter().filter(|s| s.run_id == r.id).collect();
         let open_items = match (r.exited_at, stage.and_then(|s| serde_json::from_str::<StageSpec>(&s.spec).ok())) {
             (None, Some(spec)) if !spec.checklist.is_empty() => {
                 let ticks = wstore::ticks(&mut *c, r.id).await?;
