@@ -106,3 +106,23 @@ pub async fn campaigns_of(c: &mut Conn, ws: frameproof_domain::WorkspaceId) -> R
     .fetch_all(c)
     .await?)
 }
+
+/// What the numbers read of a campaign's versions: `(asset, number, created_at, locked,
+/// locked_at)`.
+pub async fn version_marks(c: &mut Conn, project: ProjectId) -> Result<Vec<(Uuid, i64, i64, bool, Option<i64>)>> {
+    Ok(sqlx::query_as(
+        "SELECT v.asset_id, v.number, v.created_at, v.locked, v.locked_at FROM versions v JOIN assets a ON a.id = v.asset_id
+         WHERE a.project_id = $1 AND a.deleted_at IS NULL ORDER BY v.asset_id, v.number",
+    )
+    .bind(project.0)
+    .fetch_all(c)
+    .await?)
+}
+
+/// A campaign's live assets: `(id, name)`.
+pub async fn asset_names(c: &mut Conn, project: ProjectId) -> Result<Vec<(Uuid, String)>> {
+    Ok(sqlx::query_as("SELECT id, name FROM assets WHERE project_id = $1 AND deleted_at IS NULL")
+        .bind(project.0)
+        .fetch_all(c)
+        .await?)
+}

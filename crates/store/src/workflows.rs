@@ -417,16 +417,21 @@ pub async fn seats(c: &mut Conn, run: Uuid) -> Result<Vec<SeatRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(run).fetch_all(c).await?)
 }
 
-/// Every seat of every run of a deliverable, in run and seat order (one query for the
-/// analytics of a deliverable's whole history).
-pub async fn seats_of_asset(c: &mut Conn, asset: AssetId) -> Result<Vec<SeatRow>> {
+/// Every run of a campaign, by deliverable and order (the analytics of a whole campaign).
+pub async fn runs_of_project(c: &mut Conn, project: ProjectId) -> Result<Vec<RunRow>> {
+    let sql = format!("SELECT {RUN_COLS} FROM stage_runs WHERE project_id = $1 ORDER BY asset_id, seq");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(c).await?)
+}
+
+/// Every seat of every run of a campaign, in seat order.
+pub async fn seats_of_project(c: &mut Conn, project: ProjectId) -> Result<Vec<SeatRow>> {
     let cols: Vec<String> = SEAT_COLS.split(", ").map(|c| format!("s.{}", c.trim())).collect();
     let sql = format!(
-        "SELECT {} FROM stage_run_reviewers s JOIN stage_runs r ON r.id = s.run_id WHERE r.asset_id = $1
-         ORDER BY r.seq, s.seat",
+        "SELECT {} FROM stage_runs r CROSS JOIN stage_run_reviewers s WHERE r.project_id = $1 AND s.run_id = r.id
+         ORDER BY r.asset_id, r.seq, s.seat",
         cols.join(", ")
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(asset.0).fetch_all(c).await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(c).await?)
 }
 
 pub async fn set_seat_decision(c: &mut Conn, run: Uuid, seat: i64, decision: &str, by: &str, now: i64) -> Result<()> {

@@ -8,10 +8,9 @@ use frameproof_domain::analytics::{
 use frameproof_domain::calendar::Calendar;
 use frameproof_domain::workflow::StageSpec;
 use frameproof_domain::{Action, AssetId, ProjectId};
-use frameproof_store::assets::AssetRow;
 use frameproof_store::projects::ProjectRow;
 use frameproof_store::workflows::{self as wstore, StageRow};
-use frameproof_store::{Conn, briefs, reminders as rem, versions};
+use frameproof_store::{Conn, briefs, reminders as rem};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -43,32 +42,72 @@ pub struct CampaignAnalytics {
     pub deliverables: Vec<DeliverableAnalytics>,
 }
 
+/// A version as the numbers read it: number, created, locked, locked at.
+type VersionMark = (i64, i64, bool, Option<i64>);
+
+/// A campaign's records, read once for all its deliverables.
+struct Records {
+    stages: Vec<StageRow>,
+    /// The campaign brief's revisions: `(submitted_at)` of each submitted one.
+    submitted: Vec<i64>,
+    versions: BTreeMap<uuid::Uuid, Vec<VersionMark>>,
+    runs: BTreeMap<uuid::Uuid, Vec<wstore::RunRow>>,
+    seats: BTreeMap<uuid::Uuid, Vec<wstore::SeatRow>>,
+    names: BTreeMap<uuid::Uuid, String>,
+    counts: BTreeMap<uuid::Uuid, (i64, i64)>,
+}
+
+async fn records(c: &mut Conn, project: &ProjectRow) -> ApiResult<Records> {
+    let mut versions: BTreeMap<uuid::Uuid, Vec<VersionMark>> = BTreeMap::new();
+    for (a, n, at, locked, locked_at) in frameproof_store::checks::version_marks(&mut *c, project.id).await? {
+        versions.entry(a).or_default().push((n, at, locked, locked_at));
+    }
+    let mut runs: BTreeMap<uuid::Uuid, Vec<wstore::RunRow>> = BTreeMap::new();
+    for r in wstore::runs_of_project(&mut *c, project.id).await? {
+        runs.entry(r.asset_id.0).or_default().push(r);
+    }
+    let mut seats: BTreeMap<uuid::Uuid, Vec<wstore::SeatRow>> = BTreeMap::new();
+    for s in wstore::seats_of_project(&mut *c, project.id).await? {
+        seats.entry(s.run_id).or_default().push(s);
+    }
+    let submitted = match campaign_brief(&mut *c, project).await? {
+        Some(b) => briefs::revisions(&mut *c, b).await?.into_iter().filter_map(|r| r.submitted_at).collect(),
+        None => Vec::new(),
+    };
+    Ok(Records {
+        stages: wstore::stages(&mut *c, project.id).await?,
+        submitted,
+        versions,
+        runs,
+        seats,
+        names: frameproof_store::checks::asset_names(&mut *c, project.id).await?.into_iter().collect(),
+        counts: rem::comment_counts(&mut *c, project.id).await?.into_iter().map(|(a, t, an)| (a, (t, an))).collect(),
+    })
+}
+
 /// What a deliverable's numbers are read from, at `now`.
 async fn facts(
     c: &mut Conn,
-    asset: &AssetRow,
-    stages: &[StageRow],
-    brief: Option<uuid::Uuid>,
+    rec: &Records,
+    d: &wstore::DeliverableRow,
     now: i64,
 ) -> ApiResult<(DeliverableFacts, Option<String>, bool, bool)> {
-    let vs = versions::of_asset(&mut *c, asset.id).await?;
-    let first_upload_at =
-        vs.iter().filter(|v| v.number == 1).map(|v| v.created_at).next().or(vs.iter().map(|v| v.created_at).min());
+    let no_versions = Vec::new();
+    let vs = rec.versions.get(&d.asset_id.0).unwrap_or(&no_versions);
+    let first_upload_at = vs.iter().find(|v| v.0 == 1).map(|v| v.1).or(vs.iter().map(|v| v.1).min());
     // The final lock: the newest version that is locked.
-    let approved = vs.iter().filter(|v| v.locked).max_by_key(|v| v.number);
-    let approved_at = approved.and_then(|v| v.locked_at);
-    let brief_submitted_at = match (brief, first_upload_at) {
-        (Some(b), Some(at)) => briefs::submitted_by_then(&mut *c, b, at).await?.and_then(|r| r.submitted_at),
-        _ => None,
-    };
-    let versions = approved.map_or_else(|| i64::try_from(vs.len()).unwrap_or(0), |v| v.number);
-    let d = wstore::deliverable(&mut *c, asset.id).await?;
+    let approved = vs.iter().filter(|v| v.2).max_by_key(|v| v.0);
+    let approved_at = approved.and_then(|v| v.3);
+    // The brief revision in force at the first upload: the newest submitted by then.
+    let brief_submitted_at = first_upload_at.and_then(|at| rec.submitted.iter().copied().filter(|s| *s <= at).max());
+    let versions = approved.map_or_else(|| i64::try_from(vs.len()).unwrap_or(0), |v| v.0);
+    let stages = &rec.stages;
     let mut runs = Vec::new();
-    // All seats of the deliverable's history in one query.
-    let all_seats = wstore::seats_of_asset(&mut *c, asset.id).await?;
-    for r in wstore::runs(&mut *c, asset.id).await? {
+    let no_runs = Vec::new();
+    let no_seats = Vec::new();
+    for r in rec.runs.get(&d.asset_id.0).unwrap_or(&no_runs) {
         let stage = stages.iter().find(|s| s.id == r.stage_id);
-        let seats: Vec<&wstore::SeatRow> = all_seats.iter().filter(|s| s.run_id == r.id).collect();
+        let seats = rec.seats.get(&r.id).unwrap_or(&no_seats);
         let open_items = match (r.exited_at, stage.and_then(|s| serde_json::from_str::<StageSpec>(&s.spec).ok())) {
             (None, Some(spec)) if !spec.checklist.is_empty() => {
                 let ticks = wstore::ticks(&mut *c, r.id).await?;
@@ -109,14 +148,10 @@ async fn facts(
             open_items,
         });
     }
-    let delivered = d.as_ref().is_some_and(|d| d.delivered_at.is_some());
-    let stage = d
-        .as_ref()
-        .filter(|d| d.delivered_at.is_none())
-        .and_then(|d| stages.iter().find(|s| s.id == d.stage_id))
-        .map(|s| s.name.clone());
+    let delivered = d.delivered_at.is_some();
+    let stage = (!delivered).then(|| stages.iter().find(|s| s.id == d.stage_id)).flatten().map(|s| s.name.clone());
     let open_overdue = runs.iter().any(|r| r.exited_at.is_none() && now > r.due_at);
-    let own_due = d.as_ref().and_then(|d| d.due_at);
+    let own_due = d.due_at;
     let overdue = !delivered && (open_overdue || own_due.is_some_and(|t| now > t && approved_at.is_none()));
     Ok((
         DeliverableFacts { first_upload_at, approved_at, brief_submitted_at, versions, due_at: own_due, runs },
@@ -130,29 +165,22 @@ async fn campaign_brief(c: &mut Conn, project: &ProjectRow) -> ApiResult<Option<
     Ok(briefs::brief_for(&mut *c, project.id, None).await?.map(|b| b.id))
 }
 
-async fn one(
-    c: &mut Conn,
-    cal: &Calendar,
-    (asset, stages, brief): (&AssetRow, &[StageRow], Option<uuid::Uuid>),
-    counts: (i64, i64),
-    now: i64,
-) -> ApiResult<DeliverableAnalytics> {
-    Ok(one_with_facts(c, cal, (asset, stages, brief), counts, now).await?.0)
-}
-
+/// One deliverable's numbers and the facts they came from; none when its asset is gone.
 async fn one_with_facts(
     c: &mut Conn,
     cal: &Calendar,
-    (asset, stages, brief): (&AssetRow, &[StageRow], Option<uuid::Uuid>),
-    counts: (i64, i64),
+    rec: &Records,
+    d: &wstore::DeliverableRow,
     now: i64,
-) -> ApiResult<(DeliverableAnalytics, DeliverableFacts)> {
-    let (f, stage, delivered, overdue) = facts(c, asset, stages, brief, now).await?;
+) -> ApiResult<Option<(DeliverableAnalytics, DeliverableFacts)>> {
+    let Some(name) = rec.names.get(&d.asset_id.0) else { return Ok(None) };
+    let (f, stage, delivered, overdue) = facts(c, rec, d, now).await?;
     let numbers = analytics::deliverable(cal, &f, now);
-    Ok((
+    let counts = rec.counts.get(&d.asset_id.0).copied().unwrap_or((0, 0));
+    Ok(Some((
         DeliverableAnalytics {
-            asset_id: asset.id,
-            name: asset.name.clone(),
+            asset_id: d.asset_id,
+            name: name.clone(),
             stage,
             delivered,
             overdue,
@@ -161,28 +189,23 @@ async fn one_with_facts(
             numbers,
         },
         f,
-    ))
+    )))
 }
 
-/// A campaign's numbers (team members).
-/// Every live deliverable of a campaign with its numbers and the facts they came from.
+/// Every live deliverable of a campaign with its numbers and the facts they came from (a
+/// handful of queries for the whole campaign).
 async fn rows(
     c: &mut Conn,
     cal: &Calendar,
     project: &ProjectRow,
     now: i64,
 ) -> ApiResult<Vec<(DeliverableAnalytics, DeliverableFacts)>> {
-    let stages = wstore::stages(&mut *c, project.id).await?;
-    let brief = campaign_brief(&mut *c, project).await?;
-    let counts = rem::comment_counts(&mut *c, project.id).await?;
+    let rec = records(&mut *c, project).await?;
     let mut out = Vec::new();
     for d in wstore::deliverables(&mut *c, project.id).await? {
-        let Some(asset) = frameproof_store::assets::get(&mut *c, d.asset_id).await?.filter(|a| a.deleted_at.is_none())
-        else {
-            continue;
-        };
-        let n = counts.iter().find(|(a, _, _)| *a == asset.id.0).map_or((0, 0), |(_, t, an)| (*t, *an));
-        out.push(one_with_facts(&mut *c, cal, (&asset, &stages, brief), n, now).await?);
+        if let Some(x) = one_with_facts(&mut *c, cal, &rec, &d, now).await? {
+            out.push(x);
+        }
     }
     Ok(out)
 }
@@ -217,18 +240,15 @@ pub async fn deliverable(state: &AppState, p: &Principal, id: AssetId) -> ApiRes
     let mut c = state.store().reader().await?;
     let (asset, project, role) = access::asset(&mut c, p, id, false).await?;
     require(role, Action::EditContent)?;
-    if wstore::deliverable(&mut c, asset.id).await?.is_none() {
+    let Some(d) = wstore::deliverable(&mut c, asset.id).await? else {
         return Err(ApiError::conflict(
             "not-a-deliverable",
             "this asset is not a deliverable: its project has no workflow",
         ));
-    }
+    };
     let cal = super::calendars::calendar_of(&mut c, project.workspace_id).await?;
-    let stages = wstore::stages(&mut c, project.id).await?;
-    let brief = campaign_brief(&mut c, &project).await?;
-    let counts = rem::comment_counts(&mut c, project.id).await?;
-    let n = counts.iter().find(|(a, _, _)| *a == asset.id.0).map_or((0, 0), |(_, t, an)| (*t, *an));
-    one(&mut c, &cal, (&asset, &stages, brief), n, now).await
+    let rec = records(&mut c, &project).await?;
+    Ok(one_with_facts(&mut c, &cal, &rec, &d, now).await?.ok_or_else(ApiError::not_found)?.0)
 }
 
 /// `GET /api/v1/projects/{id}/analytics.csv`

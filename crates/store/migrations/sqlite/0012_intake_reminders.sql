@@ -105,3 +105,6 @@ ALTER TABLE stage_runs ADD COLUMN owner_id BLOB;
 UPDATE stage_runs SET owner_id = (SELECT p.owner_id FROM projects p WHERE p.id = stage_runs.project_id)
     WHERE exited_at IS NULL;
 CREATE INDEX stage_runs_open_owner ON stage_runs (owner_id, due_at, id) WHERE exited_at IS NULL AND owner_id IS NOT NULL;
+
+-- A campaign's whole history at once (its analytics): runs by campaign, deliverable and order.
+CREATE INDEX stage_runs_project ON stage_runs (project_id, asset_id, seq);
