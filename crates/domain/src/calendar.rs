@@ -48,7 +48,13 @@ pub struct Calendar {
     day_start: Time,
     day_end: Time,
     holidays: BTreeSet<Date>,
+    /// Each date's working hours as instants, once worked out: a time-zone conversion is the
+    /// costly part of business-time sums, and the same dates come up again and again.
+    hours: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Date, (i64, i64)>>>,
 }
+
+/// Dates whose working hours a calendar remembers before it starts over.
+const HOURS_KEPT: usize = 20_000;
 
 impl Calendar {
     /// Monday to Friday, 09:00–17:00, no holidays.
@@ -59,6 +65,7 @@ impl Calendar {
             day_start: Time::constant(9, 0, 0, 0),
             day_end: Time::constant(17, 0, 0, 0),
             holidays: BTreeSet::new(),
+            hours: Default::default(),
         }
     }
 
@@ -79,7 +86,7 @@ impl Calendar {
         if let Some(out) = holidays.iter().find(|d| !(FIRST_YEAR..=LAST_YEAR).contains(&d.year())) {
             return Err(CalendarError::HolidayOutOfRange(out.to_string()));
         }
-        Ok(Calendar { tz, working_days, day_start, day_end, holidays })
+        Ok(Calendar { tz, working_days, day_start, day_end, holidays, hours: Default::default() })
     }
 
     /// Whether `d` is a working weekday and not a holiday.
@@ -105,7 +112,16 @@ impl Calendar {
 
     /// When `d`'s working day starts and ends, in milliseconds.
     pub fn working_hours(&self, d: Date) -> (i64, i64) {
-        (self.instant(d, self.day_start), self.instant(d, self.day_end))
+        let mut kept = self.hours.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(h) = kept.get(&d) {
+            return *h;
+        }
+        let h = (self.instant(d, self.day_start), self.instant(d, self.day_end));
+        if kept.len() >= HOURS_KEPT {
+            kept.clear();
+        }
+        kept.insert(d, h);
+        h
     }
 
     /// The first business day after `d`.
