@@ -191,6 +191,36 @@ pub fn percentile(values: &[i64], p: u32) -> Option<i64> {
     Some(v[rank - 1])
 }
 
+/// Time in each stage summed over deliverables, in the order the stages were first seen.
+pub fn stage_totals<'a>(items: impl IntoIterator<Item = &'a DeliverableNumbers>) -> Vec<(String, Span)> {
+    let mut out: Vec<(String, Span)> = Vec::new();
+    for n in items {
+        for (s, span) in &n.time_in_stage {
+            match out.iter_mut().find(|(x, _)| x == s) {
+                Some((_, t)) => t.add(*span),
+                None => out.push((s.clone(), *span)),
+            }
+        }
+    }
+    out
+}
+
+/// Waiting time per person summed over deliverables, with how many deliverables each kept
+/// waiting; by key.
+pub fn waiting_totals<'a>(items: impl IntoIterator<Item = &'a DeliverableNumbers>) -> Vec<(Waited, usize)> {
+    let mut people: BTreeMap<String, (Waited, usize)> = BTreeMap::new();
+    for n in items {
+        for w in &n.waiting_on {
+            let e = people
+                .entry(w.key.clone())
+                .or_insert_with(|| (Waited { key: w.key.clone(), name: w.name.clone(), span: Span::default() }, 0));
+            e.0.span.add(w.span);
+            e.1 += 1;
+        }
+    }
+    people.into_values().collect()
+}
+
 /// A campaign's deliverable, as the campaign's sums see it.
 #[derive(Clone, Debug)]
 pub struct CampaignItem {
@@ -242,31 +272,18 @@ pub fn campaign(items: &[CampaignItem]) -> CampaignNumbers {
     let approved: Vec<&CampaignItem> = items.iter().filter(|i| i.numbers.lead_time.is_some()).collect();
     let leads: Vec<Span> = approved.iter().filter_map(|i| i.numbers.lead_time).collect();
     let rounds: Vec<i64> = approved.iter().map(|i| i.numbers.rounds).collect();
-    let mut stage_time: Vec<(String, i64)> = Vec::new();
-    let mut people: BTreeMap<String, Waited> = BTreeMap::new();
-    for i in items {
-        for (s, span) in &i.numbers.time_in_stage {
-            match stage_time.iter_mut().find(|(n, _)| n == s) {
-                Some((_, t)) => *t += span.business_secs,
-                None => stage_time.push((s.clone(), span.business_secs)),
-            }
-        }
-        for w in &i.numbers.waiting_on {
-            people
-                .entry(w.key.clone())
-                .or_insert_with(|| Waited { key: w.key.clone(), name: w.name.clone(), span: Span::default() })
-                .span
-                .add(w.span);
-        }
-    }
-    let total: i64 = stage_time.iter().map(|(_, t)| t).sum();
+    let stage_time = stage_totals(items.iter().map(|i| &i.numbers));
+    let total: i64 = stage_time.iter().map(|(_, t)| t.business_secs).sum();
     let bottleneck_stage = stage_time
         .iter()
-        .fold(None::<&(String, i64)>, |best, s| if best.is_none_or(|b| s.1 > b.1) { Some(s) } else { best })
+        .fold(None::<&(String, Span)>, |best, s| {
+            if best.is_none_or(|b| s.1.business_secs > b.1.business_secs) { Some(s) } else { best }
+        })
         .filter(|_| total > 0)
-        .map(|(s, t)| (s.clone(), *t as f64 / total as f64));
-    let bottleneck_reviewer = people
-        .into_values()
+        .map(|(s, t)| (s.clone(), t.business_secs as f64 / total as f64));
+    let bottleneck_reviewer = waiting_totals(items.iter().map(|i| &i.numbers))
+        .into_iter()
+        .map(|(w, _)| w)
         .fold(None::<Waited>, |best, w| match best {
             Some(b) if b.span.business_secs >= w.span.business_secs => Some(b),
             _ => Some(w),

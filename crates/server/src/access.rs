@@ -36,10 +36,16 @@ pub async fn workspace(c: &mut Conn, p: &Principal, id: WorkspaceId) -> ApiResul
 /// members reach every project, reviewers only those they were added to.
 async fn project_role(c: &mut Conn, p: &Principal, project: &ProjectRow) -> ApiResult<Role> {
     let role = workspaces::active_role(c, project.workspace_id, p.user_id).await?.ok_or_else(ApiError::not_found)?;
-    if !role.is_team() && !projects::is_member(c, project.id, p.user_id).await? {
+    if !role_reaches(c, role, project.id, p.user_id).await? {
         return Err(ApiError::not_found());
     }
     Ok(role)
+}
+
+/// Whether a workspace role reaches a project: the team every one, reviewers those they were
+/// added to.
+async fn role_reaches(c: &mut Conn, role: Role, project: ProjectId, user: UserId) -> ApiResult<bool> {
+    Ok(role.is_team() || projects::is_member(c, project, user).await?)
 }
 
 /// Whether the caller reaches projects, asked for many at once (lists across campaigns): their
@@ -74,8 +80,7 @@ impl Reach {
         }
         let ok = match self.role(c, p, ws).await? {
             None => false,
-            Some(r) if r.is_team() => true,
-            Some(_) => projects::is_member(&mut *c, project, p.user_id).await?,
+            Some(r) => role_reaches(c, r, project, p.user_id).await?,
         };
         self.projects.insert(project, ok);
         Ok(ok)

@@ -41,7 +41,11 @@ pub fn needs_verification(link: &LinkRow) -> bool {
 
 /// Whether `email` is allowed by the link's domain list.
 pub fn domain_allowed(link: &LinkRow, email: &str) -> bool {
-    let domains = link.domains();
+    email_in_domains(&link.domains(), email)
+}
+
+/// Whether `email` is at one of `domains` (none: any e-mail is).
+pub fn email_in_domains(domains: &[String], email: &str) -> bool {
     domains.is_empty() || email.rsplit_once('@').is_some_and(|(_, d)| domains.iter().any(|a| a.eq_ignore_ascii_case(d)))
 }
 

@@ -164,14 +164,13 @@ pub async fn request(c: &mut Conn, project: ProjectId) -> Result<Option<RequestR
 /// A workspace's requests in one state (none: all) of live campaigns, newest first, with the
 /// campaign's, the link's and the decider's names.
 pub async fn requests(c: &mut Conn, ws: WorkspaceId, state: Option<&str>, limit: i64) -> Result<Vec<RequestRow>> {
-    let cols: Vec<String> = REQUEST_COLS.split(", ").map(|c| format!("q.{}", c.trim())).collect();
     let sql = format!(
         "SELECT {}, p.name AS project_name, l.name AS link_name, u.name AS decided_by_name
          FROM campaign_requests q JOIN projects p ON p.id = q.project_id
          LEFT JOIN intake_links l ON l.id = q.link_id LEFT JOIN users u ON u.id = q.decided_by
          WHERE q.workspace_id = $1 AND ($2 IS NULL OR q.state = $2) AND p.deleted_at IS NULL
          ORDER BY q.requested_at DESC, q.project_id LIMIT $3",
-        cols.join(", ")
+        crate::workflows::prefixed(REQUEST_COLS, "q")
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws.0).bind(state).bind(limit).fetch_all(c).await?)
 }

@@ -5,16 +5,8 @@ use frameproof_domain::{AssetId, UserId, WorkspaceId};
 use sqlx::{FromRow, Row};
 use uuid::Uuid;
 
-use crate::workflows::{RunRow, SeatRow};
+use crate::workflows::{RUN_COLS, RunRow, SEAT_COLS, SeatRow, prefixed};
 use crate::{Conn, Result};
-
-const RUN_COLS: &str = "id, asset_id, project_id, stage_id, round, version_id, entered_at, due_at, exited_at, outcome, reason, ended_by, overdue_at";
-const SEAT_COLS: &str = "run_id, seat, user_id, email, name, asked_at, first_seen_at, decided_at, decision, decided_by, \
-    backup_user_id, backup_email, backup_name, backup_asked_at, backup_reason";
-
-fn prefixed(cols: &str, p: &str) -> String {
-    cols.split(", ").map(|c| format!("{p}.{}", c.trim())).collect::<Vec<_>>().join(", ")
-}
 
 /// Sets when a run's "due tomorrow" mail falls (none: the stage is too short for one).
 pub async fn set_due_soon(c: &mut Conn, run: Uuid, at: Option<i64>) -> Result<()> {

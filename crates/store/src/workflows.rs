@@ -287,7 +287,7 @@ pub struct RunRow {
     pub overdue_at: Option<i64>,
 }
 
-const RUN_COLS: &str = "id, asset_id, project_id, stage_id, round, version_id, entered_at, due_at, exited_at, outcome, reason, ended_by, overdue_at";
+pub(crate) const RUN_COLS: &str = "id, asset_id, project_id, stage_id, round, version_id, entered_at, due_at, exited_at, outcome, reason, ended_by, overdue_at";
 
 pub async fn insert_run(c: &mut Conn, r: &RunRow) -> Result<()> {
     sqlx::query(
@@ -387,8 +387,13 @@ pub struct SeatRow {
     pub backup_reason: Option<String>,
 }
 
-const SEAT_COLS: &str = "run_id, seat, user_id, email, name, asked_at, first_seen_at, decided_at, decision, decided_by, \
+pub(crate) const SEAT_COLS: &str = "run_id, seat, user_id, email, name, asked_at, first_seen_at, decided_at, decision, decided_by, \
     backup_user_id, backup_email, backup_name, backup_asked_at, backup_reason";
+
+/// A column list with each column qualified by a table alias (`r.id, r.asset_id, …`).
+pub(crate) fn prefixed(cols: &str, alias: &str) -> String {
+    cols.split(", ").map(|c| format!("{alias}.{}", c.trim())).collect::<Vec<_>>().join(", ")
+}
 
 pub async fn insert_seat(c: &mut Conn, s: &SeatRow) -> Result<()> {
     sqlx::query(
@@ -425,11 +430,10 @@ pub async fn runs_of_project(c: &mut Conn, project: ProjectId) -> Result<Vec<Run
 
 /// Every seat of every run of a campaign, in seat order.
 pub async fn seats_of_project(c: &mut Conn, project: ProjectId) -> Result<Vec<SeatRow>> {
-    let cols: Vec<String> = SEAT_COLS.split(", ").map(|c| format!("s.{}", c.trim())).collect();
     let sql = format!(
         "SELECT {} FROM stage_runs r CROSS JOIN stage_run_reviewers s WHERE r.project_id = $1 AND s.run_id = r.id
          ORDER BY r.asset_id, r.seq, s.seat",
-        cols.join(", ")
+        prefixed(SEAT_COLS, "s")
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(c).await?)
 }
@@ -494,12 +498,7 @@ pub struct WaitingRow {
 pub async fn waiting_on(c: &mut Conn, user: UserId) -> Result<Vec<WaitingRow>> {
     // Two index lookups (as reviewer, as an asked backup) rather than one OR, which SQLite
     // answers by reading every seat.
-    let cols = RUN_COLS
-        .split(", ")
-        .map(|c| format!("r.{c}"))
-        .chain(SEAT_COLS.split(", ").map(|c| format!("s.{}", c.trim())))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = format!("{}, {}", prefixed(RUN_COLS, "r"), prefixed(SEAT_COLS, "s"));
     let from = "FROM stage_run_reviewers s JOIN stage_runs r ON r.id = s.run_id JOIN assets a ON a.id = r.asset_id
          JOIN projects p ON p.id = r.project_id JOIN campaign_stages st ON st.id = r.stage_id";
     let names = "a.name AS asset_name, p.name AS project_name, p.workspace_id AS workspace_id, st.name AS stage_name";

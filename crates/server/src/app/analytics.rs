@@ -321,36 +321,16 @@ pub async fn campaign_csv(state: &AppState, p: &Principal, id: ProjectId, q: Csv
             out.push_str(&row(
                 &["key", "name", "waiting_wall_secs", "waiting_business_secs", "deliverables"].map(String::from)
             ));
-            let mut people: BTreeMap<String, (String, i64, i64, usize)> = BTreeMap::new();
-            for d in &a.deliverables {
-                for w in &d.numbers.waiting_on {
-                    let e = people.entry(w.key.clone()).or_insert_with(|| (w.name.clone(), 0, 0, 0));
-                    e.1 += w.span.wall_secs;
-                    e.2 += w.span.business_secs;
-                    e.3 += 1;
-                }
-            }
-            for (key, (name, wall, business, n)) in people {
-                out.push_str(&row(&[key, name, wall.to_string(), business.to_string(), n.to_string()]));
+            for (w, n) in analytics::waiting_totals(a.deliverables.iter().map(|d| &d.numbers)) {
+                let (wall, business) = (w.span.wall_secs.to_string(), w.span.business_secs.to_string());
+                out.push_str(&row(&[w.key, w.name, wall, business, n.to_string()]));
             }
         }
         _ => {
             out.push_str(&row(&["stage", "wall_secs", "business_secs", "deliverables_now"].map(String::from)));
-            let mut stages: Vec<(String, i64, i64)> = Vec::new();
-            for d in &a.deliverables {
-                for (s, span) in &d.numbers.time_in_stage {
-                    match stages.iter_mut().find(|(n, _, _)| n == s) {
-                        Some(x) => {
-                            x.1 += span.wall_secs;
-                            x.2 += span.business_secs;
-                        }
-                        None => stages.push((s.clone(), span.wall_secs, span.business_secs)),
-                    }
-                }
-            }
-            for (s, wall, business) in stages {
+            for (s, span) in analytics::stage_totals(a.deliverables.iter().map(|d| &d.numbers)) {
                 let now = a.numbers.by_stage.iter().find(|(n, _)| *n == s).map_or(0, |(_, c)| *c);
-                out.push_str(&row(&[s, wall.to_string(), business.to_string(), now.to_string()]));
+                out.push_str(&row(&[s, span.wall_secs.to_string(), span.business_secs.to_string(), now.to_string()]));
             }
         }
     }
@@ -517,26 +497,15 @@ pub async fn workspace(
         all.extend(mine);
     }
     let numbers = sums(&all);
-    let mut stage_time: Vec<(String, i64, i64)> = Vec::new();
-    for d in &all {
-        for (s, span) in &d.numbers.time_in_stage {
-            match stage_time.iter_mut().find(|(n, _, _)| n == s) {
-                Some(x) => {
-                    x.1 += span.business_secs;
-                    x.2 += span.wall_secs;
-                }
-                None => stage_time.push((s.clone(), span.business_secs, span.wall_secs)),
-            }
-        }
-    }
-    let total: i64 = stage_time.iter().map(|(_, b, _)| b).sum();
+    let stage_time = analytics::stage_totals(all.iter().map(|d| &d.numbers));
+    let total: i64 = stage_time.iter().map(|(_, t)| t.business_secs).sum();
     let stages = stage_time
         .into_iter()
-        .map(|(stage, business_secs, wall_secs)| StageNumbers {
+        .map(|(stage, t)| StageNumbers {
             stage,
-            business_secs,
-            wall_secs,
-            share: if total > 0 { business_secs as f64 / total as f64 } else { 0.0 },
+            business_secs: t.business_secs,
+            wall_secs: t.wall_secs,
+            share: if total > 0 { t.business_secs as f64 / total as f64 } else { 0.0 },
         })
         .collect();
     let reviewers = responses

@@ -408,19 +408,7 @@ pub async fn create(state: &AppState, p: &Principal, project: ProjectId, req: Cr
     briefs::insert_brief(&mut tx, &b).await?;
     briefs::insert_revision(
         &mut tx,
-        &RevisionRow {
-            brief_id: b.id,
-            number: 1,
-            field_values: Value::Object(values).to_string(),
-            author_id: Some(p.user_id.0),
-            author_name: p.name.clone(),
-            created_at: now.0,
-            updated_at: now.0,
-            submitted_at: None,
-            submitted_by: None,
-            accepted_at: None,
-            accepted_by: None,
-        },
+        &draft(b.id, 1, Value::Object(values).to_string(), (Some(p.user_id.0), p.name.clone()), now.0),
     )
     .await?;
     see_newest(&mut tx, b.id, &viewer(p), now.0).await?;
@@ -490,19 +478,7 @@ pub(crate) async fn insert_requested(
     let by_text = serde_json::to_string(by).map_err(ApiError::internal)?;
     briefs::insert_revision(
         &mut *tx,
-        &RevisionRow {
-            brief_id: b.id,
-            number: 1,
-            field_values: Value::Object(values).to_string(),
-            author_id: by.user_id.map(|u| u.0),
-            author_name: by.name.clone(),
-            created_at: now,
-            updated_at: now,
-            submitted_at: None,
-            submitted_by: None,
-            accepted_at: None,
-            accepted_by: None,
-        },
+        &draft(b.id, 1, Value::Object(values).to_string(), (by.user_id.map(|u| u.0), by.name.clone()), now),
     )
     .await?;
     briefs::submit(&mut *tx, b.id, 1, &by_text, now).await?;
@@ -549,6 +525,29 @@ fn incomplete(fields: &[FieldDef], values: &Map<String, Value>) -> ApiResult<()>
         format!("fill the required fields before submitting: {}", labels.join(", ")),
     )
     .with_fields(missing))
+}
+
+/// A new draft revision of a brief.
+fn draft(
+    brief: Uuid,
+    number: i64,
+    values: String,
+    (author_id, author_name): (Option<Uuid>, String),
+    now: i64,
+) -> RevisionRow {
+    RevisionRow {
+        brief_id: brief,
+        number,
+        field_values: values,
+        author_id,
+        author_name,
+        created_at: now,
+        updated_at: now,
+        submitted_at: None,
+        submitted_by: None,
+        accepted_at: None,
+        accepted_by: None,
+    }
 }
 
 async fn announce(
@@ -663,19 +662,7 @@ pub async fn update(state: &AppState, p: &Principal, id: Uuid, req: UpdateBrief)
     } else {
         briefs::insert_revision(
             &mut tx,
-            &RevisionRow {
-                brief_id: b.id,
-                number: latest.number + 1,
-                field_values: values,
-                author_id: Some(p.user_id.0),
-                author_name: p.name.clone(),
-                created_at: now,
-                updated_at: now,
-                submitted_at: None,
-                submitted_by: None,
-                accepted_at: None,
-                accepted_by: None,
-            },
+            &draft(b.id, latest.number + 1, values, (Some(p.user_id.0), p.name.clone()), now),
         )
         .await?;
     }

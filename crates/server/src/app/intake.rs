@@ -67,12 +67,7 @@ fn owner_ids(s: &SettingsRow) -> Vec<Uuid> {
 
 async fn settings_view(c: &mut Conn, ws: WorkspaceId, now: Timestamp) -> ApiResult<IntakeSettingsView> {
     let s = intake::settings(&mut *c, ws).await?.ok_or_else(ApiError::not_found)?;
-    let template = briefs::template_to_use(&mut *c, ws, s.intake_template_id, now).await;
-    // A template archived since falls back to the default.
-    let template = match template {
-        Ok(t) => t,
-        Err(_) => briefs::template_to_use(&mut *c, ws, None, now).await?,
-    };
+    let template = form_template(c, ws, &s, now).await?;
     let mut owners = Vec::new();
     for u in owner_ids(&s) {
         if let Some(u) = accounts::user_by_id(&mut *c, UserId(u)).await? {
@@ -85,6 +80,26 @@ async fn settings_view(c: &mut Conn, ws: WorkspaceId, now: Timestamp) -> ApiResu
         fields: briefs::template_fields(&template),
         owners,
     })
+}
+
+/// The template the intake form shows: the one chosen while it stands, else the default (a
+/// chosen template archived since falls back).
+async fn form_template(
+    c: &mut Conn,
+    ws: WorkspaceId,
+    s: &SettingsRow,
+    now: Timestamp,
+) -> ApiResult<frameproof_store::briefs::TemplateRow> {
+    let chosen = match s.intake_template_id {
+        Some(id) => frameproof_store::briefs::template(&mut *c, id)
+            .await?
+            .filter(|t| t.workspace_id == ws && t.archived_at.is_none()),
+        None => None,
+    };
+    match chosen {
+        Some(t) => Ok(t),
+        None => briefs::template_to_use(c, ws, None, now).await,
+    }
 }
 
 pub async fn get_settings(state: &AppState, p: &Principal, ws: WorkspaceId) -> ApiResult<IntakeSettingsView> {
@@ -400,10 +415,7 @@ async fn create_request(
         );
     }
     let settings = intake::settings(&mut *tx, ws).await?.ok_or_else(ApiError::not_found)?;
-    let template = match briefs::template_to_use(&mut *tx, ws, settings.intake_template_id, now).await {
-        Ok(t) => t,
-        Err(_) => briefs::template_to_use(&mut *tx, ws, None, now).await?,
-    };
+    let template = form_template(tx, ws, &settings, now).await?;
     // People and assets are named by the team: a requester without an account cannot name
     // them, nor learn from the answer which ids exist.
     if who.user_id.is_none() {
@@ -732,9 +744,7 @@ pub async fn public_submit(state: &AppState, req: PublicSubmit, client: &ClientI
     let email = validate::email(&req.email)?;
     let requester_name = validate::name("requester_name", &req.requester_name)?;
     let domains = link.domains();
-    if !domains.is_empty()
-        && !email.rsplit_once('@').is_some_and(|(_, d)| domains.iter().any(|a| a.eq_ignore_ascii_case(d)))
-    {
+    if !crate::guests::email_in_domains(&domains, &email) {
         return Err(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
             "email-domain-not-allowed",

@@ -118,7 +118,7 @@ pub(crate) fn reason_text(field: &str, raw: &str, max: usize, required: bool) ->
     if t.chars().count() > max {
         return Err(named(ApiError::bad_request("field-too-long", format!("{field}: at most {max} characters"))));
     }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(named(ApiError::bad_request(
             "invalid-characters",
             format!("{field}: no control characters but line breaks and tabs"),

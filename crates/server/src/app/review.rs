@@ -592,16 +592,7 @@ pub struct LockRequest {
 }
 
 fn reason(raw: &str) -> ApiResult<String> {
-    let r = review::decision_note(raw).map_err(|e| match e {
-        frameproof_domain::validate::Invalid::TooLong { len, max, .. } => {
-            ApiError::bad_request("field-too-long", format!("reason is too long: {len} characters, at most {max}"))
-        }
-        _ => ApiError::bad_request("invalid-characters", "reason must not contain control characters"),
-    })?;
-    if r.is_empty() {
-        return Err(ApiError::bad_request("reason-required", "say why: the audit trail keeps the reason"));
-    }
-    Ok(r)
+    super::reason_text("reason", raw, review::MAX_NOTE_CHARS, true)
 }
 
 pub async fn lock(state: &AppState, p: &Principal, id: VersionId, req: LockRequest) -> ApiResult<ReviewView> {
